@@ -1,0 +1,49 @@
+import type Stripe from "stripe";
+import type { Config } from "./config.js";
+import { systemClock, type Clock } from "./clock.js";
+import { createDatabase, type Database } from "./db/database.js";
+import { readMigrationFiles, type MigrationFile } from "./db/migrations.js";
+import { Lifecycle } from "./lifecycle/lifecycle.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createStripeClient } from "./stripe/stripe-client.js";
+
+/**
+ * Everything the app needs, built in one place. Routers and services receive this and
+ * nothing reads `process.env` except main.ts. Tests override any part.
+ */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Database;
+  prisma: Database["prisma"];
+  stripe: Stripe;
+  lifecycle: Lifecycle;
+  migrationFiles: Pick<MigrationFile, "name">[];
+  /** Releases every resource the context opened (pool, Redis, timers). */
+  close(): Promise<void>;
+}
+
+export type ContextOverrides = Partial<Omit<AppContext, "config" | "close" | "prisma">>;
+
+export function buildContext(config: Config, overrides: ContextOverrides = {}): AppContext {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const db = overrides.db ?? createDatabase(config.database, logger);
+  const closers: (() => Promise<void>)[] = [];
+  if (!overrides.db) closers.push(() => db.close());
+
+  const ctx: AppContext = {
+    config,
+    logger,
+    clock: overrides.clock ?? systemClock,
+    db,
+    prisma: db.prisma,
+    stripe: overrides.stripe ?? createStripeClient(config.stripe),
+    lifecycle: overrides.lifecycle ?? new Lifecycle(),
+    migrationFiles: overrides.migrationFiles ?? readMigrationFiles().map(({ name }) => ({ name })),
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+  return ctx;
+}

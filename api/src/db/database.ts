@@ -1,0 +1,69 @@
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../generated/prisma/client.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+
+export type { PrismaClient };
+
+export interface Database {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * One `pg` pool behind Prisma's driver adapter. Every timeout here is client-side on
+ * purpose: a stopped or frozen server never fires its own `statement_timeout`, so without
+ * these a request would hang instead of failing fast (DECISIONS 9).
+ */
+export function createDatabase(config: Config["database"], logger: Logger): Database {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectionTimeoutMs,
+    query_timeout: config.queryTimeoutMs,
+    idleTimeoutMillis: config.idleTimeoutMs,
+    keepAlive: true,
+    application_name: "checkout-api",
+  });
+  // An idle client losing its connection emits here; unhandled it would crash the process.
+  pool.on("error", (err) => logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, "database pool error"));
+
+  const adapter = new PrismaPg(pool, {
+    onConnectionError: (err) => logger.warn({ err: { message: err.message } }, "database connection error"),
+  });
+  const prisma = new PrismaClient({
+    adapter,
+    transactionOptions: { maxWait: config.transactionMaxWaitMs, timeout: config.transactionTimeoutMs },
+  });
+
+  let closed = false;
+  return {
+    prisma,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+/** True for errors that mean "the database is not reachable right now", not "the query is wrong". */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; errorCode?: unknown };
+    const code = typeof e.code === "string" ? e.code : typeof e.errorCode === "string" ? e.errorCode : "";
+    const message = typeof e.message === "string" ? e.message : "";
+    if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300", "P1001", "P1002", "P1008", "P1017", "P2024", "P2028"].includes(code)) return true;
+    if (/timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Can't reach database|Transaction API error|Unable to start a transaction|Transaction already closed|Client has encountered a connection error|Cannot use a pool after calling end|DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/i.test(message)) return true;
+    if (e.name === "DriverAdapterError" && /ECONN|timeout|terminated|closed/i.test(message)) return true;
+    current = e.cause;
+  }
+  return false;
+}

@@ -1,0 +1,154 @@
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import type { Logger } from "../logger.js";
+
+/**
+ * A migration runner that behaves like `prisma migrate deploy` without Prisma's native
+ * schema engine (which cannot be downloaded on our build machines). It records migrations
+ * in `_prisma_migrations` exactly as Prisma does, so the container's `prisma migrate deploy`
+ * sees them as applied, and takes Prisma's own advisory lock so the two exclude each other.
+ */
+
+/** The key Prisma's schema engine locks on (DECISIONS 6). */
+export const PRISMA_ADVISORY_LOCK_KEY = 72707369;
+
+export interface MigrationFile {
+  name: string;
+  checksum: string;
+  sql: string;
+}
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+/** The repository's prisma/migrations, found from this file in both api/src and dist. */
+export function defaultMigrationsDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i += 1) {
+    const candidate = path.join(dir, "prisma", "migrations");
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error("prisma/migrations not found above " + fileURLToPath(import.meta.url));
+}
+
+export function readMigrationFiles(dir = defaultMigrationsDir()): MigrationFile[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const bytes = readFileSync(path.join(dir, name, "migration.sql"));
+      return { name, checksum: createHash("sha256").update(bytes).digest("hex"), sql: bytes.toString("utf8") };
+    });
+}
+
+// The table exactly as Prisma's schema engine creates it.
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+}
+
+export class MigrationError extends Error {
+  override name = "MigrationError";
+}
+
+/**
+ * Applies every pending migration in order. Refuses to go on when an applied migration's
+ * file has changed or an earlier migration failed; a no-op when nothing is pending.
+ */
+export async function migrate(options: { databaseUrl: string; dir?: string; logger?: Logger }): Promise<MigrateResult> {
+  const files = readMigrationFiles(options.dir);
+  const client = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: 10000 });
+  await client.connect();
+  try {
+    // Session-level lock: held across every migration, released on unlock or disconnect.
+    await client.query("SELECT pg_advisory_lock($1)", [PRISMA_ADVISORY_LOCK_KEY]);
+    try {
+      await client.query(CREATE_MIGRATIONS_TABLE);
+      const { rows } = await client.query<AppliedRow>(
+        `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at`,
+      );
+      const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+      if (failed) {
+        throw new MigrationError(
+          `migration ${failed.migration_name} failed earlier; fix the database, then mark it with \`prisma migrate resolve\` before migrating again`,
+        );
+      }
+      const applied = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r]));
+      const result: MigrateResult = { applied: [], alreadyApplied: [] };
+      for (const file of files) {
+        const row = applied.get(file.name);
+        if (row) {
+          if (row.checksum !== file.checksum) {
+            throw new MigrationError(`migration ${file.name} was changed after it was applied (checksum differs); add a new migration instead`);
+          }
+          result.alreadyApplied.push(file.name);
+          continue;
+        }
+        await applyOne(client, file);
+        options.logger?.info({ migration: file.name }, "migration applied");
+        result.applied.push(file.name);
+      }
+      return result;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [PRISMA_ADVISORY_LOCK_KEY]).catch(() => undefined);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
+  const id = randomUUID();
+  await client.query(
+    `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`,
+    [id, file.checksum, file.name],
+  );
+  try {
+    // One script through the simple query protocol, as Prisma sends it: PostgreSQL runs a
+    // multi-statement string as one implicit transaction unless the script says otherwise.
+    await client.query(file.sql);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await client.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]);
+    throw new MigrationError(`migration ${file.name} failed: ${message}`);
+  }
+  await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+}
+
+/** Names of migration files not (successfully) applied to the database behind `query`. */
+export async function pendingMigrations(
+  query: (sql: string) => Promise<{ migration_name: string }[]>,
+  files: Pick<MigrationFile, "name">[],
+): Promise<string[]> {
+  let appliedRows: { migration_name: string }[];
+  try {
+    appliedRows = await query(
+      `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code === "42P01") return files.map((f) => f.name); // no table yet
+    throw err;
+  }
+  const applied = new Set(appliedRows.map((r) => r.migration_name));
+  return files.map((f) => f.name).filter((name) => !applied.has(name));
+}

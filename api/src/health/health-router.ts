@@ -1,0 +1,20 @@
+import { Router } from "express";
+import type { AppContext } from "../context.js";
+import { checkReadiness } from "./readiness.js";
+
+export function createHealthRouter(ctx: AppContext): Router {
+  const router = Router();
+
+  // Liveness: the process answers. No database call, so a database outage never gets
+  // healthy instances killed by the orchestrator.
+  router.get("/health", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  router.get("/ready", async (_req, res) => {
+    const result = await checkReadiness(ctx);
+    res.status(result.status === "ready" ? 200 : 503).json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,41 @@
+import { createApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { buildContext } from "./context.js";
+import { startServer } from "./server.js";
+
+/**
+ * The only module that reads the environment, listens and handles signals.
+ */
+async function main(): Promise<void> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    process.stderr.write(`Invalid configuration:\n${loaded.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    process.exit(1);
+  }
+  const ctx = buildContext(loaded.config);
+  const app = createApp(ctx);
+  const running = await startServer(ctx, app);
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    ctx.logger.info({ signal }, "signal received");
+    running.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        ctx.logger.fatal({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  process.on("unhandledRejection", (reason) => ctx.logger.error({ err: reason }, "unhandled rejection"));
+  process.on("uncaughtException", (err) => {
+    ctx.logger.fatal({ err }, "uncaught exception");
+    process.exit(1);
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import Stripe from "stripe";
+import type { Config } from "../config.js";
+import { AppError } from "../errors.js";
+import type { Logger } from "../logger.js";
+
+export { Stripe };
+
+/**
+ * The one Stripe SDK instance. `STRIPE_API_URL` points it at a Stripe-compatible server
+ * (our local stand-in in tests and the sandbox); config refuses that in production.
+ * The API version is the SDK's pinned one, so payloads match the SDK's types.
+ */
+export function createStripeClient(config: Config["stripe"]): Stripe {
+  const target = config.apiUrl ? new URL(config.apiUrl) : undefined;
+  return new Stripe(config.secretKey, {
+    // Per attempt: stripe-node's timeout is an idle-socket timeout, retried like a
+    // connection error; `withDeadline` bounds the whole call (DECISIONS 1).
+    timeout: config.timeoutMs,
+    maxNetworkRetries: config.maxNetworkRetries,
+    telemetry: false,
+    appInfo: { name: "checkout-api" },
+    ...(target
+      ? {
+          host: target.hostname,
+          port: target.port || (target.protocol === "https:" ? 443 : 80),
+          protocol: target.protocol === "https:" ? "https" : "http",
+        }
+      : {}),
+  });
+}
+
+/**
+ * Bounds a Stripe call made while a client waits: whatever the SDK's retries do, the
+ * caller gets an answer within `deadlineMs`.
+ */
+export async function withDeadline<T>(deadlineMs: number, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider did not answer in time; retry later.")),
+      deadlineMs,
+    );
+  });
+  try {
+    return await Promise.race([call(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Translates a Stripe SDK failure into our closed set: unreachable, timed out, 5xx or 429
+ * (after the SDK's own retries) → PAYMENT_PROVIDER_UNAVAILABLE; any other 4xx is our bug
+ * or configuration → PAYMENT_PROVIDER_ERROR, logged at error level, never shown in detail.
+ */
+export function translateStripeError(err: unknown, logger: Logger, context: Record<string, unknown>): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; statusCode?: number; code?: string; message?: string; requestId?: string };
+  const status = e.statusCode ?? 0;
+  const unavailable = e.type === "StripeConnectionError" || e.type === "StripeAPIError" || status >= 500 || status === 429 || status === 0;
+  if (unavailable) {
+    logger.warn({ ...context, stripeStatus: status || undefined, stripeType: e.type }, "stripe unavailable");
+    return new AppError("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider is unavailable; retry later.", { cause: err });
+  }
+  logger.error(
+    { ...context, stripeStatus: status, stripeType: e.type, stripeCode: e.code, stripeMessage: e.message, stripeRequestId: e.requestId },
+    "stripe refused our request",
+  );
+  return new AppError("PAYMENT_PROVIDER_ERROR", "The payment provider refused the request.", { cause: err });
+}
