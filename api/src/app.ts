@@ -7,6 +7,8 @@ import { createHealthRouter } from "./health/health-router.js";
 import { jsonBody } from "./http/body-parsers.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { requestId } from "./http/request-id.js";
+import { httpMetrics } from "./metrics/http-metrics.js";
+import { createMetricsRouter } from "./metrics/metrics-router.js";
 
 export const CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"];
 export const CORS_EXPOSED_HEADERS = ["X-Request-Id", "Idempotent-Replayed", "Retry-After"];
@@ -19,6 +21,7 @@ export function createApp(ctx: AppContext): Express {
   app.set("query parser", "simple");
 
   app.use(requestId);
+  app.use(httpMetrics(ctx.metrics));
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -49,6 +52,7 @@ export function createApp(ctx: AppContext): Express {
   );
 
   app.use(createHealthRouter(ctx));
+  app.use(createMetricsRouter(ctx));
 
   // The webhook router (raw body) is mounted here, before the JSON parser.
 

@@ -5,6 +5,8 @@ import { createDatabase, type Database } from "./db/database.js";
 import { readMigrationFiles, type MigrationFile } from "./db/migrations.js";
 import { Lifecycle } from "./lifecycle/lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
+import { resolveAppVersion } from "./metrics/app-version.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createStripeClient } from "./stripe/stripe-client.js";
 
 /**
@@ -20,6 +22,8 @@ export interface AppContext {
   stripe: Stripe;
   lifecycle: Lifecycle;
   migrationFiles: Pick<MigrationFile, "name">[];
+  /** Prometheus and admin counters of this context (api/src/metrics). */
+  metrics: Metrics;
   /** Releases every resource the context opened (pool, Redis, timers). */
   close(): Promise<void>;
 }
@@ -41,6 +45,7 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
     stripe: overrides.stripe ?? createStripeClient(config.stripe),
     lifecycle: overrides.lifecycle ?? new Lifecycle(),
     migrationFiles: overrides.migrationFiles ?? readMigrationFiles().map(({ name }) => ({ name })),
+    metrics: overrides.metrics ?? createMetrics({ pool: db.pool, version: resolveAppVersion(config.appVersion) }),
     async close() {
       for (const close of closers.reverse()) await close();
     },
