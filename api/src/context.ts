@@ -7,6 +7,7 @@ import { Lifecycle } from "./lifecycle/lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { resolveAppVersion } from "./metrics/app-version.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { createRateLimitStore, type RateLimitStore } from "./rate-limit/rate-limit-store.js";
 import { createStripeClient } from "./stripe/stripe-client.js";
 
 /**
@@ -24,6 +25,8 @@ export interface AppContext {
   migrationFiles: Pick<MigrationFile, "name">[];
   /** Prometheus and admin counters of this context (api/src/metrics). */
   metrics: Metrics;
+  /** Rate-limit counters: Redis when REDIS_URL is set (memory fallback), else memory (api/src/rate-limit). */
+  rateLimits: RateLimitStore;
   /** Releases every resource the context opened (pool, Redis, timers). */
   close(): Promise<void>;
 }
@@ -35,17 +38,21 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
   const db = overrides.db ?? createDatabase(config.database, logger);
   const closers: (() => Promise<void>)[] = [];
   if (!overrides.db) closers.push(() => db.close());
+  const clock = overrides.clock ?? systemClock;
+  const rateLimits = overrides.rateLimits ?? createRateLimitStore({ redisUrl: config.redisUrl, clock, logger });
+  if (!overrides.rateLimits) closers.push(() => rateLimits.close());
 
   const ctx: AppContext = {
     config,
     logger,
-    clock: overrides.clock ?? systemClock,
+    clock,
     db,
     prisma: db.prisma,
     stripe: overrides.stripe ?? createStripeClient(config.stripe),
     lifecycle: overrides.lifecycle ?? new Lifecycle(),
     migrationFiles: overrides.migrationFiles ?? readMigrationFiles().map(({ name }) => ({ name })),
     metrics: overrides.metrics ?? createMetrics({ pool: db.pool, version: resolveAppVersion(config.appVersion) }),
+    rateLimits,
     async close() {
       for (const close of closers.reverse()) await close();
     },
