@@ -2,13 +2,18 @@ import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
+import { createAuthRouter } from "./auth/auth-router.js";
 import type { AppContext } from "./context.js";
+import { createCheckoutRouter } from "./checkout/checkout-router.js";
 import { createHealthRouter } from "./health/health-router.js";
 import { jsonBody } from "./http/body-parsers.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { requestId } from "./http/request-id.js";
 import { httpMetrics } from "./metrics/http-metrics.js";
 import { createMetricsRouter } from "./metrics/metrics-router.js";
+import { createOrdersRouter } from "./orders/orders-router.js";
+import { createRefundsRouter } from "./refunds/refunds-router.js";
+import { createWebhookRouter } from "./webhooks/webhook-router.js";
 
 export const CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"];
 export const CORS_EXPOSED_HEADERS = ["X-Request-Id", "Idempotent-Replayed", "Retry-After"];
@@ -54,11 +59,16 @@ export function createApp(ctx: AppContext): Express {
   app.use(createHealthRouter(ctx));
   app.use(createMetricsRouter(ctx));
 
-  // The webhook router (raw body) is mounted here, before the JSON parser.
+  // The webhook reads its body raw (the signature covers the exact bytes): before the JSON parser.
+  app.use(createWebhookRouter(ctx));
 
   app.use(jsonBody());
 
   // Feature routers are mounted here.
+  app.use("/auth", createAuthRouter(ctx));
+  app.use(createCheckoutRouter(ctx));
+  app.use(createOrdersRouter(ctx));
+  app.use(createRefundsRouter(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));

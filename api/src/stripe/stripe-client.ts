@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export { Stripe };
 
@@ -67,4 +68,25 @@ export function translateStripeError(err: unknown, logger: Logger, context: Reco
     "stripe refused our request",
   );
   return new AppError("PAYMENT_PROVIDER_ERROR", "The payment provider refused the request.", { cause: err });
+}
+
+/**
+ * A Stripe call made while a client waits: bounded by the deadline, failures translated
+ * into our closed set and counted. `operation` names it in logs and metrics.
+ */
+export async function callStripe<T>(
+  ctx: { config: Pick<Config, "stripe">; metrics: Pick<Metrics, "stripeFailure"> },
+  log: Logger,
+  operation: string,
+  context: Record<string, unknown>,
+  call: () => Promise<T>,
+  deadlineMs = ctx.config.stripe.deadlineMs,
+): Promise<T> {
+  try {
+    return await withDeadline(deadlineMs, call);
+  } catch (err) {
+    const error = translateStripeError(err, log, { operation, ...context });
+    ctx.metrics.stripeFailure(operation, error.code === "PAYMENT_PROVIDER_ERROR" ? "refused" : "unavailable");
+    throw error;
+  }
 }

@@ -1,0 +1,43 @@
+import type { AppContext } from "../context.js";
+import { notFound } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { presentOrder, type OrderView } from "../orders/order-view.js";
+import { applySessionState } from "../payments/fulfilment.js";
+import { callStripe } from "../stripe/stripe-client.js";
+
+/** The success page should not wait long: the stored order is a fine answer. */
+const SYNC_DEADLINE_MS = 5_000;
+
+/**
+ * For the success page, which a customer may reach before the webhook: while the order is
+ * still pending or processing, the session is read from Stripe and applied through the
+ * same fulfilment path as the webhook (safe to race it). Stripe unreachable → the stored order.
+ */
+export async function syncCheckoutSession(
+  ctx: AppContext,
+  input: { sessionId: string; userId: string },
+  log: Logger,
+): Promise<OrderView> {
+  const where = { stripeCheckoutSessionId: input.sessionId, userId: input.userId };
+  const order = await ctx.prisma.order.findFirst({ where, select: { id: true, status: true } });
+  if (!order) throw notFound("No such checkout session.");
+
+  if (order.status === "pending" || order.status === "processing") {
+    try {
+      const session = await callStripe(
+        ctx,
+        log,
+        "checkout.sessions.retrieve",
+        { orderId: order.id },
+        () => ctx.stripe.checkout.sessions.retrieve(input.sessionId),
+        Math.min(SYNC_DEADLINE_MS, ctx.config.stripe.deadlineMs),
+      );
+      const result = await applySessionState(ctx, session);
+      if (result.next) log.info({ orderId: order.id, sessionId: input.sessionId, from: result.previous, to: result.next }, "order synced from checkout session");
+    } catch (err) {
+      log.warn({ orderId: order.id, sessionId: input.sessionId, err: { message: (err as Error).message } }, "checkout session sync failed; answering with the stored order");
+    }
+  }
+  const current = await ctx.prisma.order.findUniqueOrThrow({ where: { id: order.id }, include: { items: { orderBy: { id: "asc" } } } });
+  return presentOrder(current);
+}

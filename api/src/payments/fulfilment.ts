@@ -1,0 +1,125 @@
+import type { AppContext } from "../context.js";
+import { allowedFrom, orderIdOfSession, paymentIntentId, targetForSession, type OrderStatus, type SessionState } from "./order-state.js";
+
+export type EventOutcome = "processed" | "duplicate" | "ignored" | "rejected";
+
+export interface LedgerEntry {
+  /** Stripe's event id; the ledger's unique key. */
+  id: string;
+  type: string;
+  /** The event exactly as received, stored as the ledger's payload. */
+  payloadJson: string;
+}
+
+export interface FulfilmentResult {
+  outcome: EventOutcome;
+  orderId: string | null;
+  previous: OrderStatus | null;
+  next: OrderStatus | null;
+}
+
+/**
+ * Applies a Checkout Session's state to its order: the ONE fulfilment path shared by the
+ * webhook, the success-page sync and reconciliation, so they can never disagree and may
+ * run at the same moment.
+ *
+ * It is one SQL statement, so it is atomic without an explicit transaction and costs one
+ * round trip (the webhook's hot path):
+ * - the order row is locked (`FOR UPDATE`), so concurrent deliveries of events for one
+ *   order serialise, and a waiter re-reads the row as the winner left it;
+ * - the ledger row is inserted with `ON CONFLICT DO NOTHING` on the unique Stripe event
+ *   id: a redelivery, concurrent or later, inserts nothing and so changes nothing;
+ * - the order moves only when the ledger row was written (or there is no event, for the
+ *   success-page sync) and only from the states `allowedFrom` lists, so it never goes back.
+ * A session whose amount, currency or session id contradicts the order, or that was paid
+ * after its order expired, is recorded as `rejected` and the order is left alone.
+ */
+export async function applySessionState(
+  ctx: AppContext,
+  session: SessionState,
+  event?: LedgerEntry,
+): Promise<FulfilmentResult> {
+  const target = targetForSession(session, event?.type);
+  const orderId = orderIdOfSession(session) ?? null;
+  const checksAmount = target === "paid" || target === "processing";
+  const params = [
+    event?.id ?? null,
+    event?.type ?? null,
+    event?.payloadJson ?? null,
+    orderId,
+    target ?? null,
+    target ? allowedFrom[target] : [],
+    checksAmount ? session.amount_total : null,
+    session.currency,
+    session.id,
+    paymentIntentId(session.payment_intent),
+    ctx.clock.now(),
+  ];
+  const { rows } = await ctx.db.pool.query<{ previous: OrderStatus | null; order_id: string | null; outcome: string; recorded: number; next: OrderStatus | null }>(
+    APPLY_SESSION_SQL,
+    params,
+  );
+  const row = rows[0]!;
+  const outcome: EventOutcome = event && row.recorded === 0 ? "duplicate" : (row.outcome as EventOutcome);
+  return countTransition(ctx, { outcome, orderId: row.order_id, previous: row.previous, next: row.next });
+}
+
+/** Counts an order's move (every path that moves one reports here). */
+export function countTransition(ctx: AppContext, result: FulfilmentResult): FulfilmentResult {
+  if (result.previous && result.next && result.previous !== result.next) ctx.metrics.orderTransition(result.previous, result.next);
+  return result;
+}
+
+/** Records an event that changes no order (unhandled types, disputes); a redelivery is a duplicate. */
+export async function recordEvent(
+  ctx: AppContext,
+  event: LedgerEntry,
+  outcome: "processed" | "ignored",
+  orderId: string | null = null,
+): Promise<"duplicate" | "processed" | "ignored"> {
+  const result = await ctx.db.pool.query(
+    `INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload")
+     VALUES ($1, $2, $3::uuid, $4::"PaymentEventOutcome", $5::jsonb)
+     ON CONFLICT ("stripeEventId") DO NOTHING`,
+    [event.id, event.type, orderId, outcome, event.payloadJson],
+  );
+  return result.rowCount === 0 ? "duplicate" : outcome;
+}
+
+// $1 event id | $2 type | $3 payload | $4 order id | $5 target | $6 allowed-from states
+// $7 amount to check (null: no check) | $8 currency | $9 session id | $10 payment intent | $11 now
+const APPLY_SESSION_SQL = `
+WITH o AS (
+  SELECT "id", "status", "amountTotal", "currency", "stripeCheckoutSessionId" AS sid
+  FROM "Order"
+  WHERE ($4::uuid IS NOT NULL AND "id" = $4::uuid) OR ($4::uuid IS NULL AND "stripeCheckoutSessionId" = $9::text)
+  FOR UPDATE
+), d AS (
+  SELECT o."id", o."status" AS previous,
+    CASE
+      WHEN o."id" IS NULL OR $5::text IS NULL THEN 'ignored'
+      WHEN $7::int IS NOT NULL AND (o."amountTotal" <> $7::int OR o."currency" <> $8::text OR (o.sid IS NOT NULL AND o.sid <> $9::text)) THEN 'rejected'
+      WHEN $7::int IS NOT NULL AND o."status" = 'expired' THEN 'rejected'
+      WHEN o."status" = ANY($6::"OrderStatus"[]) THEN 'processed'
+      ELSE 'ignored'
+    END AS outcome
+  FROM (SELECT 1) AS one LEFT JOIN o ON true
+), ins AS (
+  INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload")
+  SELECT $1::text, $2::text, d."id", d.outcome::"PaymentEventOutcome", $3::jsonb FROM d
+  WHERE $1::text IS NOT NULL
+  ON CONFLICT ("stripeEventId") DO NOTHING
+  RETURNING 1
+), upd AS (
+  UPDATE "Order" AS t SET
+    "status" = $5::"OrderStatus",
+    "paidAt" = CASE WHEN $5::text = 'paid' THEN $11::timestamptz ELSE t."paidAt" END,
+    "stripeCheckoutSessionId" = COALESCE(t."stripeCheckoutSessionId", $9::text),
+    "stripePaymentIntentId" = COALESCE(t."stripePaymentIntentId", $10::text),
+    "updatedAt" = $11::timestamptz
+  FROM d
+  WHERE t."id" = d."id" AND d.outcome = 'processed' AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM ins))
+  RETURNING t."status"
+)
+SELECT d.previous, d."id" AS order_id, d.outcome, (SELECT count(*) FROM ins)::int AS recorded, (SELECT "status" FROM upd) AS next
+FROM d`;

@@ -1,0 +1,59 @@
+import type Stripe from "stripe";
+import type { AppContext } from "../context.js";
+import { AppError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { FulfilmentResult } from "../payments/fulfilment.js";
+import { processEvent } from "./event-handlers.js";
+
+const invalidSignature = (detail: string) => new AppError("INVALID_SIGNATURE", detail);
+
+/**
+ * Verifies Stripe's signature over the raw body (with the injected clock, so tolerance
+ * tests need no sleeping), then applies the event. Throws before anything is written when
+ * the signature is missing, wrong, or outside the tolerance; a processing failure
+ * propagates, so the answer is 500 and Stripe redelivers. Never acknowledge first.
+ */
+export async function receiveWebhook(
+  ctx: AppContext,
+  rawBody: Buffer,
+  signature: string | undefined,
+  log: Logger,
+): Promise<FulfilmentResult & { eventId: string; type: string }> {
+  const { webhookSecret, webhookToleranceSeconds } = ctx.config.stripe;
+  if (!signature) {
+    ctx.metrics.webhookEvent("unknown", "invalid_signature");
+    throw invalidSignature("The Stripe-Signature header is missing.");
+  }
+  const nowMs = ctx.clock.now().getTime();
+  let event: Stripe.Event;
+  try {
+    event = ctx.stripe.webhooks.constructEvent(rawBody, signature, webhookSecret, webhookToleranceSeconds, undefined, nowMs);
+    // The SDK only refuses old timestamps; a signature from far in the future is as suspect.
+    const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
+    if (signedAt * 1000 - nowMs > webhookToleranceSeconds * 1000) throw new Error("timestamp in the future");
+  } catch {
+    ctx.metrics.webhookEvent("unknown", "invalid_signature");
+    throw invalidSignature("The Stripe signature is invalid or outside the tolerance.");
+  }
+
+  ctx.metrics.webhookEvent(event.type, "received");
+  let result: FulfilmentResult;
+  try {
+    result = await processEvent(ctx, event, rawBody.toString("utf8"));
+  } catch (err) {
+    ctx.metrics.webhookEvent(event.type, "error");
+    log.error({ eventId: event.id, type: event.type, err }, "webhook event failed; answering 500 so Stripe redelivers");
+    // Always 500 (never 503 or 200), whatever failed: Stripe must redeliver.
+    throw new AppError("INTERNAL", "The event could not be processed; it will be retried.", { cause: err });
+  }
+  ctx.metrics.webhookEvent(event.type, result.outcome);
+  const line = { eventId: event.id, type: event.type, orderId: result.orderId, outcome: result.outcome, from: result.previous, to: result.next };
+  if (result.outcome === "rejected") {
+    log.error(line, "webhook event rejected: it contradicts the order (amount, currency, session or expired order); refund or investigate");
+  } else if (event.type.startsWith("charge.dispute.")) {
+    log.warn(line, "dispute event: review it in the Stripe dashboard");
+  } else {
+    log.info(line, "webhook event");
+  }
+  return { ...result, eventId: event.id, type: event.type };
+}
