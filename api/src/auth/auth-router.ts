@@ -1,0 +1,59 @@
+import cookieParser from "cookie-parser";
+import { Router, type Response } from "express";
+import type { AppContext } from "../context.js";
+import { inputOf, validate } from "../http/validate.js";
+import { clientIpKey, createRateLimiter } from "../rate-limit/rate-limiter.js";
+import * as auth from "./auth-service.js";
+import { clearRefreshCookie, readRefreshCookie, requireAllowedOrigin, setRefreshCookie } from "./refresh-cookie.js";
+import { requireAuth } from "./require-auth.js";
+import { emptyBody, loginBody, registerBody } from "./schema.js";
+
+/** /auth: register, login, refresh, logout, me (API.md). Thin: parse → one service call → present. */
+export function createAuthRouter(ctx: AppContext): Router {
+  const router = Router();
+  const { config } = ctx;
+  // One budget per route and client IP, so a burst of logins does not block refreshes.
+  const perIp = (name: string) =>
+    createRateLimiter(ctx, { name: `auth-${name}`, limit: config.auth.rateLimitPerMinute, windowMs: 60_000, key: clientIpKey });
+  const sameOrigin = requireAllowedOrigin(config);
+
+  const sendSession = (res: Response, session: auth.Session) => {
+    setRefreshCookie(res, config, session.refresh.token);
+    // Tokens must not be cached by browsers or proxies (RFC 6749 §5.1).
+    res.set("Cache-Control", "no-store");
+    res.json({ accessToken: session.accessToken, tokenType: "Bearer", expiresIn: session.expiresIn, user: session.user });
+  };
+
+  router.post("/register", perIp("register"), validate({ body: registerBody }), async (req, res) => {
+    const { body } = inputOf(req, { body: registerBody });
+    const user = await auth.register(ctx, body, req.log);
+    res.status(201).json({ user });
+  });
+
+  router.post("/login", perIp("login"), validate({ body: loginBody }), async (req, res) => {
+    const { body } = inputOf(req, { body: loginBody });
+    sendSession(res, await auth.login(ctx, body, req.log));
+  });
+
+  router.post("/refresh", perIp("refresh"), sameOrigin, cookieParser(), validate({ body: emptyBody }), async (req, res) => {
+    try {
+      sendSession(res, await auth.refresh(ctx, readRefreshCookie(req), req.log));
+    } catch (err) {
+      // A refused token is dead: drop it from the browser too.
+      clearRefreshCookie(res, config);
+      throw err;
+    }
+  });
+
+  router.post("/logout", sameOrigin, cookieParser(), validate({ body: emptyBody }), async (req, res) => {
+    await auth.logout(ctx, readRefreshCookie(req), req.log);
+    clearRefreshCookie(res, config);
+    res.status(204).end();
+  });
+
+  router.get("/me", requireAuth(ctx), async (req, res) => {
+    res.json({ user: await auth.currentUser(ctx, req.user!.id) });
+  });
+
+  return router;
+}

@@ -1,0 +1,119 @@
+import type { AppContext } from "../context.js";
+import { AppError, rateLimited, unauthenticated } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { signAccessToken, type Role } from "./access-tokens.js";
+import { clearLoginAttempts, enterLoginAttempt } from "./login-lock.js";
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./passwords.js";
+import { issueRefreshToken, revokeRefreshTokenFamily, rotateRefreshToken, type IssuedRefreshToken } from "./refresh-tokens.js";
+import type { LoginInput, RegisterInput } from "./schema.js";
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+export interface Session {
+  accessToken: string;
+  expiresIn: number;
+  user: PublicUser;
+  refresh: IssuedRefreshToken;
+}
+
+const toPublic = (user: PublicUser): PublicUser => ({ id: user.id, email: user.email, role: user.role });
+
+// One body for unknown email, wrong password and inactive user: nothing to enumerate.
+const invalidCredentials = () => new AppError("INVALID_CREDENTIALS", "The email or password is incorrect.");
+const invalidRefreshToken = () => new AppError("INVALID_REFRESH_TOKEN", "The refresh token is invalid or expired; log in again.");
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
+}
+
+/** Creates a USER. The email arrives trimmed and lower-cased (schema.ts). */
+export async function register(ctx: AppContext, input: RegisterInput, log: Logger = ctx.logger): Promise<PublicUser> {
+  const passwordHash = await hashPassword(input.password, ctx.config.auth.bcryptCost);
+  try {
+    const user = await ctx.prisma.user.create({ data: { email: input.email, passwordHash }, select: { id: true, email: true, role: true } });
+    log.info({ userId: user.id }, "user registered");
+    return user;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError("EMAIL_TAKEN", "An account with this email already exists.");
+    throw err;
+  }
+}
+
+async function startSession(ctx: AppContext, user: PublicUser, refresh: IssuedRefreshToken): Promise<Session> {
+  const { auth } = ctx.config;
+  return {
+    accessToken: signAccessToken(auth, ctx.clock, { userId: user.id, role: user.role }),
+    expiresIn: auth.accessTokenTtlSeconds,
+    user: toPublic(user),
+    refresh,
+  };
+}
+
+/**
+ * Checks the password in constant work (a dummy hash for unknown emails), behind the
+ * per-account lock; on success opens a new refresh-token family.
+ */
+export async function login(ctx: AppContext, input: LoginInput, log: Logger = ctx.logger): Promise<Session> {
+  const { auth } = ctx.config;
+  const gate = await enterLoginAttempt(ctx, input.email);
+  const user = await ctx.prisma.user.findUnique({ where: { email: input.email } });
+  if (!gate.allowed) {
+    log.warn({ event: "login", outcome: "locked", userId: user?.id }, "login refused: account locked");
+    throw rateLimited(gate.retryAfterSeconds);
+  }
+  const matches = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash(auth.bcryptCost)));
+  if (!user || !matches || !user.isActive) {
+    const reason = !user ? "unknown_email" : !matches ? "wrong_password" : "inactive";
+    log.warn({ event: "login", outcome: "bad_credentials", reason, userId: user?.id }, "login failed");
+    throw invalidCredentials();
+  }
+  await clearLoginAttempts(ctx, input.email);
+  if (needsRehash(user.passwordHash, auth.bcryptCost)) {
+    // The configured cost went up since this hash was made; upgrade it while we have the password.
+    const passwordHash = await hashPassword(input.password, auth.bcryptCost);
+    await ctx.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
+  }
+  const refresh = await issueRefreshToken(ctx.prisma, { userId: user.id, now: ctx.clock.now(), ttlSeconds: auth.refreshTokenTtlSeconds });
+  log.info({ event: "login", outcome: "success", userId: user.id }, "login succeeded");
+  return startSession(ctx, user, refresh);
+}
+
+/** Spends the refresh token for a new one and a new access token (refresh-tokens.ts). */
+export async function refresh(ctx: AppContext, token: string | undefined, log: Logger = ctx.logger): Promise<Session> {
+  if (!token) throw invalidRefreshToken();
+  const result = await rotateRefreshToken(ctx.prisma, token, { now: ctx.clock.now(), ttlSeconds: ctx.config.auth.refreshTokenTtlSeconds });
+  switch (result.kind) {
+    case "rotated":
+      log.info({ event: "refresh", outcome: "success", userId: result.user.id }, "refresh token rotated");
+      return startSession(ctx, result.user, result.next);
+    case "reused":
+      log.warn(
+        { event: "refresh", outcome: "reuse_detected", userId: result.userId, familyId: result.familyId },
+        "refresh token reuse detected: family revoked",
+      );
+      throw invalidRefreshToken();
+    case "inactive":
+      log.warn({ event: "refresh", outcome: "inactive", userId: result.userId }, "refresh refused: user inactive");
+      throw invalidRefreshToken();
+    case "invalid":
+      throw invalidRefreshToken();
+  }
+}
+
+/** Ends the session of the presented token (its whole family). Idempotent. */
+export async function logout(ctx: AppContext, token: string | undefined, log: Logger = ctx.logger): Promise<void> {
+  if (!token) return;
+  const revoked = await revokeRefreshTokenFamily(ctx.prisma, token, ctx.clock.now());
+  if (revoked) log.info({ event: "logout", userId: revoked.userId }, "logged out");
+}
+
+/** The caller as stored now; a deleted or deactivated user is no longer authenticated. */
+export async function currentUser(ctx: AppContext, userId: string): Promise<PublicUser> {
+  const user = await ctx.prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true, isActive: true } });
+  if (!user || !user.isActive) throw unauthenticated();
+  return toPublic(user);
+}

@@ -1,0 +1,125 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
+import type { Role } from "./access-tokens.js";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** 256 random bits, base64url: 43 characters. Anything else is refused without a query. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashRefreshToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export interface IssuedRefreshToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/** Stores a new token of the family (a new family when none is given); only its hash is kept. */
+export async function issueRefreshToken(
+  db: Db,
+  input: { userId: string; familyId?: string; now: Date; ttlSeconds: number },
+): Promise<IssuedRefreshToken> {
+  const token = randomBytes(32).toString("base64url");
+  const expiresAt = new Date(input.now.getTime() + input.ttlSeconds * 1000);
+  await db.refreshToken.create({
+    data: {
+      userId: input.userId,
+      familyId: input.familyId ?? randomUUID(),
+      tokenHash: hashRefreshToken(token),
+      expiresAt,
+      createdAt: input.now,
+    },
+  });
+  return { token, expiresAt };
+}
+
+export type RotationResult =
+  | { kind: "rotated"; user: { id: string; email: string; role: Role }; next: IssuedRefreshToken }
+  /** Unknown, malformed or expired: refused, nothing else happens. */
+  | { kind: "invalid" }
+  /** Already spent or revoked: the whole family has just been revoked. */
+  | { kind: "reused"; userId: string; familyId: string }
+  /** The user was deactivated: the family has just been revoked. */
+  | { kind: "inactive"; userId: string };
+
+async function revokeFamily(db: Db, familyId: string, now: Date): Promise<void> {
+  await db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: now } });
+}
+
+/**
+ * Spends the presented token and issues its successor in the same family, in one
+ * transaction. The spend is a conditional UPDATE, not a read-then-write: of two parallel
+ * refreshes with one token, PostgreSQL lets exactly one match `usedAt IS NULL`; the other
+ * waits for the row lock, then finds it spent and is treated as reuse (RFC 9700 §4.14.2),
+ * which revokes the family including the successor the winner has just committed.
+ */
+export async function rotateRefreshToken(
+  prisma: PrismaClient,
+  token: string,
+  input: { now: Date; ttlSeconds: number },
+): Promise<RotationResult> {
+  if (!TOKEN_SHAPE.test(token)) return { kind: "invalid" };
+  const tokenHash = hashRefreshToken(token);
+  const { now } = input;
+  return prisma.$transaction(async (tx) => {
+    const spent = await tx.refreshToken.updateMany({
+      where: { tokenHash, usedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
+    const row = await tx.refreshToken.findUnique({
+      where: { tokenHash },
+      select: { familyId: true, usedAt: true, revokedAt: true, user: { select: { id: true, email: true, role: true, isActive: true } } },
+    });
+    if (!row) return { kind: "invalid" } as const;
+    if (spent.count === 0) {
+      if (row.usedAt === null && row.revokedAt === null) return { kind: "invalid" } as const; // merely expired
+      await revokeFamily(tx, row.familyId, now);
+      return { kind: "reused", userId: row.user.id, familyId: row.familyId } as const;
+    }
+    if (!row.user.isActive) {
+      await revokeFamily(tx, row.familyId, now);
+      return { kind: "inactive", userId: row.user.id } as const;
+    }
+    const next = await issueRefreshToken(tx, { userId: row.user.id, familyId: row.familyId, now, ttlSeconds: input.ttlSeconds });
+    const { id, email, role } = row.user;
+    return { kind: "rotated", user: { id, email, role }, next } as const;
+  });
+}
+
+/** Logout: revokes every live token of the presented token's family. Unknown tokens are a no-op. */
+export async function revokeRefreshTokenFamily(prisma: PrismaClient, token: string, now: Date): Promise<{ userId: string } | undefined> {
+  if (!TOKEN_SHAPE.test(token)) return undefined;
+  const row = await prisma.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) }, select: { userId: true, familyId: true } });
+  if (!row) return undefined;
+  await revokeFamily(prisma, row.familyId, now);
+  return { userId: row.userId };
+}
+
+/** Ends every session of a user, e.g. after a password change. */
+export async function revokeAllRefreshTokens(db: Db, userId: string, now: Date): Promise<number> {
+  const { count } = await db.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+  return count;
+}
+
+/** How long spent and revoked rows are kept: a spent token presented within it revokes its family. */
+export const SPENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes rows that can no longer matter: expired ones (refused anyway), and ones spent or
+ * revoked longer ago than the retention. Recently spent rows stay, because presenting one
+ * of them is exactly the reuse that must revoke the family; an older one is simply unknown
+ * (still 401). Idempotent; for `npm run maintenance`. Returns the number of rows deleted.
+ */
+export async function pruneRefreshTokens(
+  prisma: PrismaClient,
+  now: Date,
+  options: { retentionMs?: number } = {},
+): Promise<number> {
+  const before = new Date(now.getTime() - (options.retentionMs ?? SPENT_RETENTION_MS));
+  const { count } = await prisma.refreshToken.deleteMany({
+    where: { OR: [{ expiresAt: { lte: now } }, { usedAt: { lte: before } }, { revokedAt: { lte: before } }] },
+  });
+  return count;
+}
