@@ -3,7 +3,6 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { createAuthRouter } from "./auth/auth-router.js";
-import { createAuthRouter } from "./auth/auth-router.js";
 import type { AppContext } from "./context.js";
 import { createCheckoutRouter } from "./checkout/checkout-router.js";
 import { createHealthRouter } from "./health/health-router.js";
@@ -66,7 +65,6 @@ export function createApp(ctx: AppContext): Express {
   app.use(jsonBody());
 
   // Feature routers are mounted here.
-  app.use("/auth", createAuthRouter(ctx));
   app.use("/auth", createAuthRouter(ctx));
   app.use(createCheckoutRouter(ctx));
   app.use(createOrdersRouter(ctx));
