@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { isMap, isPair, isScalar, parseDocument, type YAMLMap } from "yaml";
+import { durationMs, parseEnvFile, readRepoFile } from "./repo-files.js";
+
+const text = readRepoFile("docker-compose.yml");
+const document = parseDocument(text);
+interface Service {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string>;
+  env_file?: string | string[];
+  depends_on?: Record<string, { condition?: string }>;
+  healthcheck?: { test: string[] | string; interval?: string; retries?: number };
+  restart?: string;
+  stop_grace_period?: string;
+  volumes?: string[];
+  profiles?: string[];
+  command?: string[];
+}
+const compose = document.toJS() as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const { db, redis, api } = compose.services;
+const stripeCli = compose.services["stripe-cli"];
+const healthcheckText = (s?: Service) => [s?.healthcheck?.test ?? []].flat().join(" ");
+
+/** The handled event types (API.md); the webhook registration uses the same list. */
+const HANDLED = [
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "checkout.session.expired",
+  "charge.refunded",
+  "charge.refund.updated",
+  "charge.dispute.created",
+  "charge.dispute.closed",
+];
+
+describe("docker-compose.yml", () => {
+  it("when parsed, then it is valid YAML with db, redis and api", () => {
+    expect(document.errors).toEqual([]);
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(["db", "redis", "api"]));
+  });
+
+  it("when the db service is read, then it is PostgreSQL 16 or later on a named volume with a pg_isready healthcheck", () => {
+    const major = Number(/^postgres:(\d+)/.exec(db?.image ?? "")?.[1]);
+    expect(major).toBeGreaterThanOrEqual(16);
+    const volume = db?.volumes?.find((v) => v.endsWith(":/var/lib/postgresql/data"))?.split(":")[0];
+    expect(volume).toMatch(/^[a-z][\w-]*$/); // a name, not a host path
+    expect(Object.keys(compose.volumes ?? {})).toContain(volume);
+    expect(healthcheckText(db)).toContain("pg_isready");
+    expect(db?.restart).toMatch(/^(always|unless-stopped)$/);
+  });
+
+  it("when the redis service is read, then it has a healthcheck the api can wait for", () => {
+    expect(redis?.image).toMatch(/^redis:\d/);
+    expect(healthcheckText(redis)).toContain("ping");
+  });
+
+  it("when the api service is read, then it builds, waits for healthy dependencies and is checked on /ready", () => {
+    expect(api?.build).toBeDefined();
+    expect(api?.depends_on).toEqual({ db: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
+    expect(healthcheckText(api)).toContain("/ready");
+    expect(healthcheckText(api)).not.toContain("curl"); // the image has no curl
+    expect(api?.restart).toMatch(/^(always|unless-stopped|on-failure)/);
+    expect([api?.env_file].flat()).toContain(".env");
+    expect(api?.environment?.REDIS_URL).toBe("redis://redis:6379");
+  });
+
+  it("when the api service is read, then TRUST_PROXY is set and explained by a comment", () => {
+    expect(api?.environment?.TRUST_PROXY).toBeDefined();
+    const apiNode = (document.getIn(["services", "api", "environment"], true) as YAMLMap).items.find(
+      (pair) => isPair(pair) && isScalar(pair.key) && pair.key.value === "TRUST_PROXY",
+    );
+    const comment = isPair(apiNode) && isScalar(apiNode.key) ? (apiNode.key.commentBefore ?? "") : "";
+    expect(comment).toMatch(/load balancer/i);
+    expect(comment).toMatch(/true.*refused/i);
+  });
+
+  it("when the stop grace period is compared with the shutdown settings, then the drain finishes before SIGKILL", () => {
+    const env = parseEnvFile(readRepoFile(".env.example"));
+    const drainMs = Number(env.get("SHUTDOWN_DELAY_MS")?.value) + Number(env.get("SHUTDOWN_TIMEOUT_MS")?.value);
+    expect(drainMs).toBe(30_000); // API.md's defaults
+    expect(durationMs(api?.stop_grace_period ?? "")).toBeGreaterThan(drainMs);
+  });
+
+  it("when the stripe-cli service is read, then it is an opt-in profile forwarding exactly the handled events to the api", () => {
+    expect(stripeCli?.profiles).toEqual(["stripe-cli"]);
+    const command = stripeCli?.command ?? [];
+    expect(command[0]).toBe("listen");
+    expect(command[command.indexOf("--forward-to") + 1]).toBe("http://api:3000/webhooks/stripe");
+    expect(command[command.indexOf("--events") + 1]?.split(",").sort()).toEqual([...HANDLED].sort());
+    // The key comes from the environment, never the command line (visible in `ps`).
+    expect(command.join(" ")).not.toMatch(/api-key|sk_/);
+  });
+
+  it("when any service is read, then no secret is written into the file", () => {
+    expect(text).not.toMatch(/sk_(live|test)_\w|whsec_\w|rk_(live|test)_\w/);
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (/PASSWORD|SECRET|KEY|TOKEN/.test(key)) expect(String(value), `${name}.${key}`).toMatch(/^\$\{/);
+      }
+    }
+  });
+});
+
+describe("docker-compose.yml top level", () => {
+  it("when read, then every service restarts on its own and the project has a stable name", () => {
+    expect(isMap(document.contents)).toBe(true);
+    expect(document.get("name")).toBe("checkout-api");
+    for (const [name, service] of Object.entries(compose.services)) expect(service.restart, name).toBeDefined();
+  });
+});
