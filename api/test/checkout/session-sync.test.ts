@@ -1,0 +1,97 @@
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Product } from "../../src/generated/prisma/client.js";
+import { checkoutOne, eventOf, countEvents, createBuyer, createProduct, sendEvent, setupPaymentsApp, type PaymentsTestApp } from "../helpers/payments.js";
+
+let t: PaymentsTestApp;
+let product: Product;
+
+beforeAll(async () => {
+  t = await setupPaymentsApp({ name: "session-sync" });
+  product = await createProduct(t.ctx, { unitAmount: 1500 });
+});
+afterAll(() => t.close());
+
+const getSession = (auth: string, sessionId: string) =>
+  request(t.app).get(`/payments/checkout-session/${sessionId}`).set("Authorization", auth);
+
+describe("GET /payments/checkout-session/:sessionId", () => {
+  it("when the customer reaches the success page before the webhook, then the order is paid, and the webhook afterwards changes nothing", async () => {
+    const { auth } = await createBuyer(t.ctx);
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id, 2);
+    const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
+
+    const res = await getSession(auth, sessionId);
+
+    expect(res.status).toBe(200);
+    expect(res.body.order).toMatchObject({
+      id: orderId,
+      status: "paid",
+      amountTotal: 3000,
+      currency: "eur",
+      items: [{ productId: product.id, name: product.name, quantity: 2, unitAmount: 1500 }],
+      refundedAmount: 0,
+      paidAt: expect.any(String),
+      createdAt: expect.any(String),
+    });
+    const paidAt = res.body.order.paidAt;
+
+    t.clock.advance(5_000);
+    expect((await sendEvent(t, completed)).status).toBe(200);
+    const order = await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+    expect(order.status).toBe("paid");
+    expect(order.paidAt!.toISOString()).toBe(paidAt);
+    expect(await countEvents(t.ctx, { orderId })).toBe(1);
+    expect((await t.ctx.prisma.paymentEvent.findFirstOrThrow({ where: { orderId } })).outcome).toBe("ignored");
+  });
+
+  it("when the sync and the webhook run at the same moment, then one transition and one ledger row", async () => {
+    const { auth } = await createBuyer(t.ctx);
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
+    const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
+    const answers = await Promise.all([getSession(auth, sessionId), sendEvent(t, completed), getSession(auth, sessionId), sendEvent(t, completed)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect((await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe("paid");
+    expect(await countEvents(t.ctx, { orderId })).toBe(1);
+  });
+
+  it("when the session is still open, then the order stays pending", async () => {
+    const { auth } = await createBuyer(t.ctx);
+    const { sessionId } = await checkoutOne(t, auth, product.id);
+    const res = await getSession(auth, sessionId);
+    expect(res.status).toBe(200);
+    expect(res.body.order.status).toBe("pending");
+    expect(res.body.order.paidAt).toBeNull();
+  });
+
+  it("when Stripe is unreachable, then 200 with the stored order", async () => {
+    const { auth } = await createBuyer(t.ctx);
+    const { sessionId } = await checkoutOne(t, auth, product.id);
+    await t.stripe.completeSession(sessionId, "paid");
+    t.stripe.injectFault({ path: /\/v1\/checkout\/sessions\/cs_/, method: "GET", status: 500, times: 5 });
+    try {
+      const res = await getSession(auth, sessionId);
+      expect(res.status).toBe(200);
+      expect(res.body.order.status).toBe("pending");
+    } finally {
+      t.stripe.clearFaults();
+    }
+  });
+
+  it("when another user asks for the session, then 404, and nothing is synced", async () => {
+    const owner = await createBuyer(t.ctx);
+    const stranger = await createBuyer(t.ctx);
+    const { orderId, sessionId } = await checkoutOne(t, owner.auth, product.id);
+    await t.stripe.completeSession(sessionId, "paid");
+    const res = await getSession(stranger.auth, sessionId);
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe("NOT_FOUND");
+    expect((await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe("pending");
+  });
+
+  it("when the session id is malformed or the caller is anonymous, then 400 or 401", async () => {
+    const { auth } = await createBuyer(t.ctx);
+    expect((await getSession(auth, "not-a-session")).status).toBe(400);
+    expect((await request(t.app).get("/payments/checkout-session/cs_test_123")).status).toBe(401);
+  });
+});
