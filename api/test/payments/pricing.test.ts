@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors.js";
+import type { AppError } from "../../src/errors.js";
 import { MAX_AMOUNT, priceCart, type CatalogProduct } from "../../src/checkout/pricing.js";
 
 const product = (id: string, over: Partial<CatalogProduct> = {}): CatalogProduct => ({
