@@ -71,6 +71,6 @@ export function createApp(ctx: AppContext): Express {
   app.use(createRefundsRouter(ctx));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(ctx.logger));
+  app.use(errorHandler(ctx.logger, { onUnexpected: (err, requestId) => ctx.errorReporter.captureUnexpected(err, requestId) }));
   return app;
 }

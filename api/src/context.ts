@@ -7,6 +7,7 @@ import { Lifecycle } from "./lifecycle/lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { resolveAppVersion } from "./metrics/app-version.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { createErrorReporter, type ErrorReporter } from "./observability/sentry.js";
 import { createRateLimitStore, type RateLimitStore } from "./rate-limit/rate-limit-store.js";
 import { createStripeClient } from "./stripe/stripe-client.js";
 
@@ -25,6 +26,8 @@ export interface AppContext {
   migrationFiles: Pick<MigrationFile, "name">[];
   /** Prometheus and admin counters of this context (api/src/metrics). */
   metrics: Metrics;
+  /** Sentry when SENTRY_DSN is set, else a no-op (api/src/observability). */
+  errorReporter: ErrorReporter;
   /** Rate-limit counters: Redis when REDIS_URL is set (memory fallback), else memory (api/src/rate-limit). */
   rateLimits: RateLimitStore;
   /** Releases every resource the context opened (pool, Redis, timers). */
@@ -42,6 +45,11 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
   const rateLimits = overrides.rateLimits ?? createRateLimitStore({ redisUrl: config.redisUrl, clock, logger });
   if (!overrides.rateLimits) closers.push(() => rateLimits.close());
 
+  const version = resolveAppVersion(config.appVersion);
+  const errorReporter =
+    overrides.errorReporter ?? createErrorReporter({ dsn: config.sentryDsn, environment: config.env, release: version, logger });
+  if (!overrides.errorReporter) closers.push(() => errorReporter.close());
+
   const ctx: AppContext = {
     config,
     logger,
@@ -51,7 +59,8 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
     stripe: overrides.stripe ?? createStripeClient(config.stripe),
     lifecycle: overrides.lifecycle ?? new Lifecycle(),
     migrationFiles: overrides.migrationFiles ?? readMigrationFiles().map(({ name }) => ({ name })),
-    metrics: overrides.metrics ?? createMetrics({ pool: db.pool, version: resolveAppVersion(config.appVersion) }),
+    metrics: overrides.metrics ?? createMetrics({ pool: db.pool, version }),
+    errorReporter,
     rateLimits,
     async close() {
       for (const close of closers.reverse()) await close();

@@ -28,10 +28,14 @@ async function main(): Promise<void> {
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
-  process.on("unhandledRejection", (reason) => ctx.logger.error({ err: reason }, "unhandled rejection"));
+  process.on("unhandledRejection", (reason) => {
+    ctx.logger.error({ err: reason }, "unhandled rejection");
+    void ctx.errorReporter.captureCrash(reason, "unhandledRejection");
+  });
   process.on("uncaughtException", (err) => {
     ctx.logger.fatal({ err }, "uncaught exception");
-    process.exit(1);
+    // Waits (bounded) until Sentry has the crash, when configured; immediate otherwise.
+    void ctx.errorReporter.captureCrash(err, "uncaughtException").finally(() => process.exit(1));
   });
 }
 
