@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isMap, isPair, isScalar, parseDocument, type YAMLMap } from "yaml";
+import { HANDLED_EVENT_TYPES } from "../../src/webhooks/event-handlers.js";
 import { durationMs, parseEnvFile, readRepoFile } from "./repo-files.js";
 
 const text = readRepoFile("docker-compose.yml");
@@ -22,17 +23,6 @@ const { db, redis, api } = compose.services;
 const stripeCli = compose.services["stripe-cli"];
 const healthcheckText = (s?: Service) => [s?.healthcheck?.test ?? []].flat().join(" ");
 
-/** The handled event types (API.md); the webhook registration uses the same list. */
-const HANDLED = [
-  "checkout.session.completed",
-  "checkout.session.async_payment_succeeded",
-  "checkout.session.async_payment_failed",
-  "checkout.session.expired",
-  "charge.refunded",
-  "charge.refund.updated",
-  "charge.dispute.created",
-  "charge.dispute.closed",
-];
 
 describe("docker-compose.yml", () => {
   it("when parsed, then it is valid YAML with db, redis and api", () => {
@@ -87,7 +77,7 @@ describe("docker-compose.yml", () => {
     const command = stripeCli?.command ?? [];
     expect(command[0]).toBe("listen");
     expect(command[command.indexOf("--forward-to") + 1]).toBe("http://api:3000/webhooks/stripe");
-    expect(command[command.indexOf("--events") + 1]?.split(",").sort()).toEqual([...HANDLED].sort());
+    expect(command[command.indexOf("--events") + 1]?.split(",").sort()).toEqual([...HANDLED_EVENT_TYPES].sort());
     // The key comes from the environment, never the command line (visible in `ps`).
     expect(command.join(" ")).not.toMatch(/api-key|sk_/);
   });
