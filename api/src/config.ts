@@ -88,17 +88,25 @@ const envSchema = z
     ADMIN_PASSWORD: optionalString,
     PAYMENT_EVENT_RETENTION_DAYS: intFrom(1).default(90),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== "production") return;
-    const problem = (variable: string, message: string) => ctx.addIssue({ code: "custom", path: [variable], message });
-    if (/^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY) && !env.STRIPE_ALLOW_TEST_KEYS) {
-      problem("STRIPE_SECRET_KEY", "a test key is refused in production unless STRIPE_ALLOW_TEST_KEYS=true");
-    }
-    if (env.STRIPE_API_URL) problem("STRIPE_API_URL", "is refused in production: the API talks to Stripe itself");
-    if (!env.FRONTEND_URL) problem("FRONTEND_URL", "is required in production");
-    if (env.CORS_ORIGINS.split(",").some((o) => o.trim() === "*")) problem("CORS_ORIGINS", "* is refused in production");
-    if (env.BCRYPT_COST < 10) problem("BCRYPT_COST", "below 10 is refused in production");
-  });
+  .superRefine(
+    (env, ctx) => {
+      // Runs even when other variables failed (see `when`), so any value may be unparsed here.
+      if (env.NODE_ENV !== "production") return;
+      const problem = (variable: string, message: string) => ctx.addIssue({ code: "custom", path: [variable], message });
+      if (typeof env.STRIPE_SECRET_KEY === "string" && /^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY) && env.STRIPE_ALLOW_TEST_KEYS !== true) {
+        problem("STRIPE_SECRET_KEY", "a test key is refused in production unless STRIPE_ALLOW_TEST_KEYS=true");
+      }
+      if (env.STRIPE_API_URL) problem("STRIPE_API_URL", "is refused in production: the API talks to Stripe itself");
+      if (!env.FRONTEND_URL) problem("FRONTEND_URL", "is required in production");
+      if (typeof env.CORS_ORIGINS === "string" && env.CORS_ORIGINS.split(",").some((o) => o.trim() === "*")) {
+        problem("CORS_ORIGINS", "* is refused in production");
+      }
+      if (typeof env.BCRYPT_COST === "number" && env.BCRYPT_COST < 10) problem("BCRYPT_COST", "below 10 is refused in production");
+    },
+    // Without this, zod skips the production rules whenever a variable is missing, and the
+    // operator would learn about the remaining problems one restart at a time.
+    { when: () => true },
+  );
 
 export type Env = z.infer<typeof envSchema>;
 
