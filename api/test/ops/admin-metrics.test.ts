@@ -2,6 +2,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Product } from "../../src/generated/prisma/client.js";
 import { checkoutOne, createBuyer, createProduct, eventOf, sendEvent, setupPaymentsApp, type PaymentsTestApp } from "../helpers/payments.js";
+import type { AdminMetrics } from "../../src/metrics/metrics.js";
 import { sample } from "./prometheus.js";
 
 let t: PaymentsTestApp;
@@ -20,7 +21,7 @@ afterAll(() => t?.close());
 const adminMetrics = async () => {
   const res = await request(t.app).get("/admin/metrics").set("Authorization", admin);
   expect(res.status).toBe(200);
-  return res.body as { webhook: Record<string, number>; runtime: { uptimeSeconds: number; http5xx: number; version: string } };
+  return res.body as AdminMetrics;
 };
 const prometheus = async () => (await request(t.app).get("/metrics")).text;
 const COMPLETED = "checkout.session.completed";
