@@ -1,0 +1,63 @@
+import bcrypt from "bcrypt";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from "../../src/auth/passwords.js";
+import { setupTestApp, type TestApp } from "../helpers/app.js";
+import { testPassword } from "../helpers/constants.js";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await setupTestApp({ name: "auth-passwords", env: { AUTH_RATE_LIMIT: "1000" } });
+});
+afterAll(() => t.close());
+
+// Two 100-character passwords that differ only in their last character.
+const first = testPassword("a".repeat(80));
+const second = `${first.slice(0, -1)}4`;
+
+describe("passwords longer than bcrypt's 72 bytes", () => {
+  it("when bcrypt alone hashed them, then both would match: the test case is real", async () => {
+    expect(first).toHaveLength(100);
+    expect(second).toHaveLength(100);
+    expect(first).not.toBe(second);
+    expect(await bcrypt.compare(second, await bcrypt.hash(first, 4))).toBe(true);
+  });
+
+  it("when one is registered, then the other does not log in and the registered one does", async () => {
+    const email = `long-${Date.now()}@example.test`;
+    expect((await request(t.app).post("/auth/register").send({ email, password: first })).status).toBe(201);
+    const wrong = await request(t.app).post("/auth/login").send({ email, password: second });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.code).toBe("INVALID_CREDENTIALS");
+    expect((await request(t.app).post("/auth/login").send({ email, password: first })).status).toBe(200);
+  });
+});
+
+describe("hashing", () => {
+  it("when a password is hashed, then bcrypt runs at the given cost and verifies only that password", async () => {
+    const hash = await hashPassword(testPassword(), 5);
+    expect(bcrypt.getRounds(hash)).toBe(5);
+    expect(await verifyPassword(testPassword(), hash)).toBe(true);
+    expect(await verifyPassword(testPassword("b"), hash)).toBe(false);
+  });
+
+  it("when the same text arrives in two Unicode forms, then it is the same password", async () => {
+    const composed = testPassword("caf\u00e9");
+    const decomposed = testPassword("cafe\u0301");
+    expect(composed).not.toBe(decomposed);
+    expect(await verifyPassword(decomposed, await hashPassword(composed, 4))).toBe(true);
+  });
+
+  it("when unknown emails are checked, then they are compared against a dummy hash of the configured cost", async () => {
+    const hash = await dummyHash(6);
+    expect(bcrypt.getRounds(hash)).toBe(6);
+    expect(await dummyHash(6)).toBe(hash);
+    expect(await verifyPassword(testPassword(), hash)).toBe(false);
+  });
+
+  it("when a hash was made with a lower cost than configured, then it needs a rehash", async () => {
+    const hash = await hashPassword(testPassword(), 4);
+    expect(needsRehash(hash, 4)).toBe(false);
+    expect(needsRehash(hash, 5)).toBe(true);
+  });
+});
