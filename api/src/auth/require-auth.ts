@@ -3,7 +3,8 @@ import type { AppContext } from "../context.js";
 import { forbidden, unauthenticated } from "../errors.js";
 import { verifyAccessToken, type Role } from "./access-tokens.js";
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+// The scheme name is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /**
  * Accepts a request carrying a valid `Authorization: Bearer <access token>` and sets

@@ -33,6 +33,11 @@ describe("access tokens", () => {
     expect((await me(accessTokenFor(t.ctx, { id: userId, role: "USER" }))).status).toBe(200);
   });
 
+  it("when the scheme is written in lower case, then the token is still accepted", async () => {
+    const token = accessTokenFor(t.ctx, { id: userId, role: "USER" });
+    expect((await request(t.app).get("/auth/me").set("Authorization", `bearer ${token}`)).status).toBe(200);
+  });
+
   it("when the token says alg none, then it is refused", async () => {
     const unsigned = `${b64({ alg: "none", typ: "JWT" })}.${b64(validClaims())}.`;
     expectProblem(await me(unsigned), 401, "UNAUTHENTICATED");

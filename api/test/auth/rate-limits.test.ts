@@ -60,6 +60,11 @@ describe("per-IP limits on register, login and refresh", () => {
     expect((await routes.register(direct)).status).toBe(400);
   });
 
+  it("when the limiters have run, then express-rate-limit reported no misconfiguration (ERR_ERL_*)", async () => {
+    for (let i = 0; i <= LIMIT; i += 1) await badLogin(behindProxy).set("X-Forwarded-For", "203.0.113.99");
+    for (const t of [direct, behindProxy]) expect(JSON.stringify(t.logs.lines)).not.toContain("ERR_ERL_");
+  });
+
   it("when the limit is reached, then a line is logged naming the limiter", async () => {
     for (let i = 0; i <= LIMIT; i += 1) await badLogin(direct);
     expect(direct.logs.find((l) => l.msg === "rate limit reached" && l.limiter === "auth-login").length).toBeGreaterThan(0);
