@@ -1,6 +1,7 @@
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { buildContext } from "./context.js";
+import { runUntilSignalled } from "./lifecycle/signals.js";
 import { startServer } from "./server.js";
 
 /**
@@ -15,19 +16,8 @@ async function main(): Promise<void> {
   const ctx = buildContext(loaded.config);
   const app = createApp(ctx);
   const running = await startServer(ctx, app);
+  const exitCode = runUntilSignalled(ctx.logger, running);
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    ctx.logger.info({ signal }, "signal received");
-    running.shutdown().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        ctx.logger.fatal({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
   process.on("unhandledRejection", (reason) => {
     ctx.logger.error({ err: reason }, "unhandled rejection");
     void ctx.errorReporter.captureCrash(reason, "unhandledRejection");
@@ -37,6 +27,7 @@ async function main(): Promise<void> {
     // Waits (bounded) until Sentry has the crash, when configured; immediate otherwise.
     void ctx.errorReporter.captureCrash(err, "uncaughtException").finally(() => process.exit(1));
   });
+  process.exit(await exitCode);
 }
 
 main().catch((err: unknown) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
@@ -33,13 +34,15 @@ export async function startServer(ctx: AppContext, app: Express, port = ctx.conf
     const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
     const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
     const status = tooLarge ? 431 : timedOut ? 408 : 400;
+    // Express never saw this request, so it has no id yet; every response carries one.
+    const requestId = randomUUID();
     const body = JSON.stringify({
-      ...problemBody(new AppError("VALIDATION_FAILED", tooLarge ? "Request headers are too large." : timedOut ? "The request took too long." : "The request could not be parsed."), "none"),
+      ...problemBody(new AppError("VALIDATION_FAILED", tooLarge ? "Request headers are too large." : timedOut ? "The request took too long." : "The request could not be parsed."), requestId),
       status,
       title: tooLarge ? "Request header fields too large" : timedOut ? "Request timeout" : "Bad request",
     });
     socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
 
@@ -65,6 +68,7 @@ export async function startServer(ctx: AppContext, app: Express, port = ctx.conf
       ctx.lifecycle.draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      ctx.logger.info({ shutdownTimeoutMs }, "stopped accepting connections; draining in-flight requests");
       const drained = await Promise.race([closed.then(() => true), sleep(shutdownTimeoutMs).then(() => false)]);
       if (!drained) {
         ctx.logger.warn({ shutdownTimeoutMs }, "drain timed out; closing remaining connections");
