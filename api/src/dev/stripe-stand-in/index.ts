@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "../../clock.js";
 import { createLogger, type Logger } from "../../logger.js";
 import { FaultList, type Fault } from "./faults.js";
-import { servePages } from "./hosted-page.js";
+import { createHostedPages } from "./hosted-page.js";
 import { IdempotencyCache } from "./idempotency.js";
 import { completeSessionNow, expireSessionNow, FlowError, settleDelayedNow, sweepExpiredNow } from "./payment-flows.js";
 import { failRefundNow, settleRefundNow } from "./refunds.js";
@@ -147,11 +147,13 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     deliveriesSettled: () => deliverer.idle(),
     async close() {
       clearInterval(sweeper);
+      pages.close();
       await closeServer(server);
       await deliverer.idle();
     },
   };
 
+  const pages = createHostedPages({ state, flow, delayedSettlementMs: options.delayedSettlementMs ?? 3000, logger });
   const server = createServer(
     createRequestListener({
       state,
@@ -161,7 +163,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       logger,
       publicUrl: () => publicUrl,
       emitted: (events) => void deliverNow(events),
-      pages: servePages({ state, flow, delayedSettlementMs: options.delayedSettlementMs ?? 3000, logger }),
+      pages: pages.handle,
     }),
   );
   await new Promise<void>((resolve, reject) => {
