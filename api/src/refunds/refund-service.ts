@@ -37,18 +37,31 @@ export async function createRefund(ctx: AppContext, input: { orderId: string; am
     return { row, paymentIntent: order.stripePaymentIntentId };
   });
 
+  return submitRefund(ctx, { id: reservation.row.id, orderId: input.orderId, amount: reservation.row.amount, paymentIntent: reservation.paymentIntent }, log);
+}
+
+/**
+ * Sends a reserved refund to Stripe, keyed by the row's id, and records the answer. Also
+ * used by `npm run maintenance` to resolve reservations whose first call got no answer:
+ * the same key and parameters make Stripe return the refund it made, or make it now.
+ */
+export async function submitRefund(
+  ctx: AppContext,
+  reservation: { id: string; orderId: string; amount: number; paymentIntent: string },
+  log: Logger,
+): Promise<RefundView> {
   let stripeRefund;
   try {
-    stripeRefund = await callStripe(ctx, log, "refunds.create", { orderId: input.orderId, refundId: reservation.row.id }, () =>
+    stripeRefund = await callStripe(ctx, log, "refunds.create", { orderId: reservation.orderId, refundId: reservation.id }, () =>
       ctx.stripe.refunds.create(
-        { payment_intent: reservation.paymentIntent, amount: reservation.row.amount, metadata: { orderId: input.orderId, refundId: reservation.row.id } },
-        { idempotencyKey: `refund-${reservation.row.id}` },
+        { payment_intent: reservation.paymentIntent, amount: reservation.amount, metadata: { orderId: reservation.orderId, refundId: reservation.id } },
+        { idempotencyKey: `refund-${reservation.id}` },
       ),
     );
   } catch (err) {
     if (err instanceof AppError && err.code === "PAYMENT_PROVIDER_ERROR") {
       // Stripe refused: nothing was refunded, release the reservation.
-      await ctx.prisma.refund.update({ where: { id: reservation.row.id }, data: { status: "failed" } });
+      await ctx.prisma.refund.update({ where: { id: reservation.id }, data: { status: "failed" } });
       ctx.metrics.refund("failed");
     }
     // Unavailable: the outcome is unknown, so the reservation stays pending; `charge.refunded`
@@ -58,17 +71,17 @@ export async function createRefund(ctx: AppContext, input: { orderId: string; am
 
   const status = refundStatusOf(stripeRefund.status);
   await ctx.prisma.$transaction(async (tx) => {
-    const order = await lockOrder(tx, { id: input.orderId });
+    const order = await lockOrder(tx, { id: reservation.orderId });
     // The webhook may have recorded this refund first (under Stripe's id); keep one row.
     const existing = await tx.refund.findUnique({ where: { stripeRefundId: stripeRefund.id } });
-    if (existing && existing.id !== reservation.row.id) {
-      await tx.refund.delete({ where: { id: reservation.row.id } });
+    if (existing && existing.id !== reservation.id) {
+      await tx.refund.delete({ where: { id: reservation.id } });
     } else if (!existing || existing.status !== "failed") {
-      await tx.refund.update({ where: { id: reservation.row.id }, data: { stripeRefundId: stripeRefund.id, status } });
+      await tx.refund.update({ where: { id: reservation.id }, data: { stripeRefundId: stripeRefund.id, status } });
     }
     if (order) await recomputeRefunds(tx, order, ctx.clock.now());
   });
   ctx.metrics.refund(status);
-  log.info({ orderId: input.orderId, refundId: stripeRefund.id, amount: reservation.row.amount, status }, "refund created");
-  return { id: stripeRefund.id, amount: reservation.row.amount, status };
+  log.info({ orderId: reservation.orderId, refundId: stripeRefund.id, amount: reservation.amount, status }, "refund created");
+  return { id: stripeRefund.id, amount: reservation.amount, status };
 }

@@ -1,0 +1,14 @@
+import { runMaintenance } from "../maintenance/maintenance-service.js";
+import { contextFromEnvironment } from "./app-context.js";
+
+// `npm run maintenance`: idempotent housekeeping; schedule it (e.g. every 15 minutes).
+const ctx = contextFromEnvironment();
+try {
+  const summary = await runMaintenance(ctx);
+  process.stdout.write(`Maintenance: ${JSON.stringify(summary)}\n`);
+} catch (err) {
+  ctx.logger.error({ err }, "maintenance failed");
+  process.exitCode = 1;
+} finally {
+  await ctx.close();
+}
