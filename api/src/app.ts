@@ -3,9 +3,11 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { createAuthRouter } from "./auth/auth-router.js";
+import { createCatalogRouter } from "./catalog/catalog-router.js";
 import type { AppContext } from "./context.js";
 import { createCheckoutRouter } from "./checkout/checkout-router.js";
 import { createHealthRouter } from "./health/health-router.js";
+import { createDocsRouter } from "./openapi/docs-router.js";
 import { jsonBody } from "./http/body-parsers.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { requestId } from "./http/request-id.js";
@@ -65,6 +67,8 @@ export function createApp(ctx: AppContext): Express {
   app.use(jsonBody());
 
   // Feature routers are mounted here.
+  app.use(createDocsRouter(ctx));
+  app.use(createCatalogRouter(ctx));
   app.use("/auth", createAuthRouter(ctx));
   app.use(createCheckoutRouter(ctx));
   app.use(createOrdersRouter(ctx));
