@@ -29,6 +29,7 @@ export function createDatabase(config: Config["database"], logger: Logger): Data
   });
   // An idle client losing its connection emits here; unhandled it would crash the process.
   pool.on("error", (err) => logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, "database pool error"));
+  pool.on("connect", (client) => closeOnReadTimeout(client, logger));
 
   const adapter = new PrismaPg(pool, {
     onConnectionError: (err) => logger.warn({ err: { message: err.message } }, "database connection error"),
@@ -46,8 +47,39 @@ export function createDatabase(config: Config["database"], logger: Logger): Data
       if (closed) return;
       closed = true;
       await prisma.$disconnect();
-      if (!pool.ended) await pool.end();
+      if (pool.ended) return;
+      // A frozen server never acknowledges the goodbye; shutdown must still finish.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        pool.end().then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), config.connectionTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp) logger.warn({ waitedMs: config.connectionTimeoutMs }, "database pool did not close in time; leaving it");
     },
+  };
+}
+
+/**
+ * pg's `query_timeout` answers the caller but leaves the connection busy with the
+ * unanswered query. Inside a transaction Prisma's ROLLBACK then queues behind it, and the
+ * adapter hands the connection back to the pool, where the next borrower times out too.
+ * So a connection whose query timed out is closed at once: work queued on it fails fast
+ * and the pool opens a fresh one. (`pool.query` already discards such a client itself.)
+ */
+function closeOnReadTimeout(client: pg.PoolClient, logger: Logger): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if (!(err instanceof Error) || err.message !== "Query read timeout") return;
+        logger.warn("database query timed out; closing its connection");
+        // With a query still active, pg destroys the socket instead of waiting for the server.
+        client.end().catch(() => undefined);
+      });
+    }
+    return result;
   };
 }
 

@@ -8,6 +8,11 @@ export interface TestPostgres {
   url: string;
   port: number;
   dataDir: string;
+  /** Stops the server like an outage would (fast shutdown), keeping its data. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same data directory and port. */
+  resume(): Promise<void>;
+  /** Stops the server for good and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -36,7 +41,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     port,
     user: "postgres",
     password: "postgres",
-    persistent: false,
+    // Our stop() deletes the data itself; halt() must keep it for resume().
+    persistent: true,
     createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
@@ -48,6 +54,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    halt: () => pg.stop(),
+    resume: () => pg.start(),
     async stop() {
       await pg.stop().catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
