@@ -42,10 +42,13 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
   const closers: (() => Promise<void>)[] = [];
   if (!overrides.db) closers.push(() => db.close());
   const clock = overrides.clock ?? systemClock;
-  const rateLimits = overrides.rateLimits ?? createRateLimitStore({ redisUrl: config.redisUrl, clock, logger });
+  const version = resolveAppVersion(config.appVersion);
+  const metrics = overrides.metrics ?? createMetrics({ pool: db.pool, version });
+  const rateLimits =
+    overrides.rateLimits ??
+    createRateLimitStore({ redisUrl: config.redisUrl, clock, logger, onFallback: () => metrics.rateLimitFallback("redis") });
   if (!overrides.rateLimits) closers.push(() => rateLimits.close());
 
-  const version = resolveAppVersion(config.appVersion);
   const errorReporter =
     overrides.errorReporter ?? createErrorReporter({ dsn: config.sentryDsn, environment: config.env, release: version, logger });
   if (!overrides.errorReporter) closers.push(() => errorReporter.close());
@@ -59,7 +62,7 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
     stripe: overrides.stripe ?? createStripeClient(config.stripe),
     lifecycle: overrides.lifecycle ?? new Lifecycle(),
     migrationFiles: overrides.migrationFiles ?? readMigrationFiles().map(({ name }) => ({ name })),
-    metrics: overrides.metrics ?? createMetrics({ pool: db.pool, version }),
+    metrics,
     errorReporter,
     rateLimits,
     async close() {

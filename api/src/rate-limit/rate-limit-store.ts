@@ -23,6 +23,8 @@ export interface RateLimitStoreOptions {
   keyPrefix?: string;
   /** Per-command bound: a slow Redis must not hold a login. */
   commandTimeoutMs?: number;
+  /** Called for every operation served from memory because Redis failed (the metric). */
+  onFallback?: () => void;
 }
 
 export function createRateLimitStore(options: RateLimitStoreOptions): RateLimitStore {
@@ -135,6 +137,7 @@ class FallbackRateLimitStore implements RateLimitStore {
       return result;
     } catch (err) {
       this.fallbacks += 1;
+      this.options.onFallback?.();
       if (!this.degraded) {
         this.degraded = true;
         const e = err as { message?: string; name?: string };

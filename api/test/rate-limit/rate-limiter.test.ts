@@ -56,6 +56,9 @@ describe("when REDIS_URL points at a Redis that cannot be reached", () => {
     expect(res.status).toBe(200);
     expect(t.ctx.rateLimits.backend).toBe("redis");
     expect(t.ctx.rateLimits.fallbacks).toBeGreaterThan(0);
+    const metrics = (await request(t.app).get("/metrics")).text;
+    const exported = Number(/^rate_limit_redis_fallbacks_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+    expect(exported).toBe(t.ctx.rateLimits.fallbacks);
 
     for (let i = 0; i < 3; i += 1) expect((await request(t.app).post("/auth/refresh")).status).toBe(401);
     expect((await request(t.app).post("/auth/refresh")).status).toBe(429);
