@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,12 +29,16 @@ export function installProductionCopy(repoRoot: string, log: (line: string) => v
   return dir;
 }
 
-/** Runs a command of the production copy to completion; throws with its output on failure. */
-export function runInCopy(dir: string, command: string, args: string[], env: NodeJS.ProcessEnv): string {
+/**
+ * Runs a command of the production copy to completion; throws with its output on failure.
+ * Asynchronous on purpose: the Stripe stand-in answering it lives in this process.
+ */
+export async function runInCopy(dir: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   try {
-    return execFileSync(command, args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const { stdout } = await promisify(execFile)(command, args, { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+    return stdout;
   } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; status?: number };
-    throw new Error(`${command} ${args.join(" ")} exited ${e.status}:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+    const e = err as { stdout?: string; stderr?: string; code?: number };
+    throw new Error(`${command} ${args.join(" ")} exited ${e.code}:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
   }
 }

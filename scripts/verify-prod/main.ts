@@ -48,10 +48,28 @@ function assertNoSecretsIn(app: AppProcess) {
   out("  ✓ no secret in the app's output");
 }
 
-async function migrateAndStart(dir: string, databaseUrl: string, env: Record<string, string>): Promise<AppProcess> {
-  runInCopy(dir, process.execPath, ["dist/scripts/migrate.js"], { PATH: process.env.PATH, DATABASE_URL: databaseUrl });
+const appEnv = (databaseUrl: string, env: Record<string, string>) => ({
+  DATABASE_URL: databaseUrl,
+  JWT_SECRET: secrets.jwt,
+  STRIPE_WEBHOOK_SECRET: secrets.webhook,
+  LOG_LEVEL: "info",
+  ...env,
+});
+
+async function migrateAndStart(dir: string, env: Record<string, string>): Promise<AppProcess> {
+  await runInCopy(dir, process.execPath, ["dist/scripts/migrate.js"], { PATH: process.env.PATH, DATABASE_URL: env.DATABASE_URL });
   out("  ✓ node dist/scripts/migrate.js applied the migrations");
-  return startApp(dir, { DATABASE_URL: databaseUrl, JWT_SECRET: secrets.jwt, STRIPE_WEBHOOK_SECRET: secrets.webhook, LOG_LEVEL: "info", ...env });
+  return startApp(dir, env);
+}
+
+/** A one-shot job as the image runs it (`node dist/scripts/<name>.js`); npm scripts use tsx, a devDependency. */
+async function runJob(dir: string, name: string, env: Record<string, string>, expected: RegExp, args: string[] = []) {
+  const output = await runInCopy(dir, process.execPath, [`dist/scripts/${name}.js`, ...args], { PATH: process.env.PATH, ...env });
+  if (!expected.test(output)) throw new CheckFailed(`node dist/scripts/${name}.js: unexpected output:\n${output}`);
+  for (const [secret, value] of Object.entries(secrets)) {
+    if (output.includes(value)) throw new CheckFailed(`node dist/scripts/${name}.js printed the ${secret} secret`);
+  }
+  out(`  ✓ node dist/scripts/${name}.js runs with production dependencies`);
 }
 
 async function stopCleanly(app: AppProcess) {
@@ -67,7 +85,7 @@ let serverUrl = "";
 let app: AppProcess | undefined;
 try {
   dir = installProductionCopy(repoRoot, out);
-  runInCopy(dir, path.join(dir, "node_modules", ".bin", "prisma"), ["validate"], {
+  await runInCopy(dir, path.join(dir, "node_modules", ".bin", "prisma"), ["validate"], {
     PATH: process.env.PATH,
     PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true",
     CHECKPOINT_DISABLE: "1",
@@ -82,7 +100,7 @@ try {
 
   out("\nRun 1: NODE_ENV=production");
   const prodDb = withDatabase(serverUrl, databases[0]!);
-  app = await migrateAndStart(dir, prodDb, {
+  const prodEnv = appEnv(prodDb, {
     NODE_ENV: "production",
     STRIPE_SECRET_KEY: secrets.stripeLive,
     FRONTEND_URL: "https://shop.example.test",
@@ -93,15 +111,17 @@ try {
     BCRYPT_COST: "10",
     SHUTDOWN_DELAY_MS: "0",
   });
+  app = await migrateAndStart(dir, prodEnv);
   await productionChecks(step, app.baseUrl, prodDb, secrets.metrics, "verify-prod");
   await stopCleanly(app);
   assertNoSecretsIn(app);
+  await runJob(dir, "maintenance", prodEnv, /^Maintenance: /m);
 
   out("\nRun 2: development mode, Stripe stand-in, a payment end to end");
   const sandboxDb = withDatabase(serverUrl, databases[1]!);
   const stripe = await startStripeStandIn({ webhookSecret: secrets.webhook });
   try {
-    app = await migrateAndStart(dir, sandboxDb, {
+    const sandboxEnv = appEnv(sandboxDb, {
       NODE_ENV: "development",
       STRIPE_SECRET_KEY: secrets.stripeTest,
       STRIPE_API_URL: stripe.url,
@@ -110,10 +130,13 @@ try {
       BCRYPT_COST: "4",
       SHUTDOWN_DELAY_MS: "0",
     });
+    app = await migrateAndStart(dir, sandboxEnv);
     stripe.setWebhookUrl(`${app.baseUrl}/webhooks/stripe`);
     await paymentChecks(step, app.baseUrl, sandboxDb, stripe);
     await stopCleanly(app);
     assertNoSecretsIn(app);
+    await runJob(dir, "reconcile", sandboxEnv, /^Reconciliation: /m);
+    await runJob(dir, "stripe-webhook", sandboxEnv, /^STRIPE_WEBHOOK_SECRET=whsec_/m, ["--url", "https://api.example.test/webhooks/stripe"]);
   } finally {
     await stripe.close();
   }
