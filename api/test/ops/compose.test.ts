@@ -17,6 +17,7 @@ interface Service {
   volumes?: string[];
   profiles?: string[];
   command?: string[];
+  ports?: string[];
 }
 const compose = document.toJS() as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const { db, redis, api } = compose.services;
@@ -53,6 +54,8 @@ describe("docker-compose.yml", () => {
     expect(api?.restart).toMatch(/^(always|unless-stopped|on-failure)/);
     expect([api?.env_file].flat()).toContain(".env");
     expect(api?.environment?.REDIS_URL).toBe("redis://redis:6379");
+    // Published on loopback unless the operator opens it: TLS ends at the proxy, not here.
+    expect(api?.ports).toEqual(["${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"]);
   });
 
   it("when the api service is read, then TRUST_PROXY is set and explained by a comment", () => {
