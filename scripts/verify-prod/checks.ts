@@ -84,6 +84,21 @@ export async function productionChecks(step: Step, baseUrl: string, databaseUrl:
   });
 }
 
+/** After `node dist/scripts/seed.js` in production: the file's products only, and a working admin. */
+export async function seededChecks(step: Step, baseUrl: string, email: string, adminPassword: string, productNames: string[]) {
+  await step("seeded: GET /products lists exactly the CATALOG_FILE products (no demo data in production)", async () => {
+    const res = await call(baseUrl, "GET", "/products");
+    const names = (res.body.data as { name: string }[]).map((p) => p.name).sort();
+    expectThat(JSON.stringify(names) === JSON.stringify([...productNames].sort()), `products ${JSON.stringify(names)}`, res);
+  });
+  await step("seeded: the ADMIN_EMAIL admin logs in and reads /admin/metrics", async () => {
+    const login = await call(baseUrl, "POST", "/auth/login", { json: { email, password: adminPassword } });
+    expectThat(login.status === 200, "admin login 200", login);
+    const res = await call(baseUrl, "GET", "/admin/metrics", { headers: { authorization: `Bearer ${login.body.accessToken as string}` } });
+    expectThat(res.status === 200, "200 /admin/metrics", res);
+  });
+}
+
 /** One payment end to end through the stand-in: checkout, paid by webhook, refunded by an admin. */
 export async function paymentChecks(step: Step, baseUrl: string, databaseUrl: string, stripe: StripeStandIn) {
   const [product] = await sql(

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startStripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
 import { startTestPostgres, type TestPostgres } from "../../api/test/helpers/postgres.js";
 import { startApp, type AppProcess } from "./app-process.js";
-import { paymentChecks, productionChecks, sql, type Step } from "./checks.js";
+import { paymentChecks, productionChecks, seededChecks, sql, type Step } from "./checks.js";
 import { CheckFailed } from "./http.js";
 import { installProductionCopy, runInCopy } from "./install.js";
 
@@ -31,6 +31,7 @@ const secrets = {
   stripeTest: `sk_test_verifyProd${randomBytes(12).toString("hex")}`,
   webhook: `whsec_verifyProd${randomBytes(12).toString("hex")}`,
   metrics: randomBytes(24).toString("hex"),
+  adminPassword: `Admin-${randomBytes(12).toString("hex")}`,
 };
 
 function withDatabase(serverUrl: string, name: string): string {
@@ -113,6 +114,13 @@ try {
   });
   app = await migrateAndStart(dir, prodEnv);
   await productionChecks(step, app.baseUrl, prodDb, secrets.metrics, "verify-prod");
+  // db:seed as the image runs it: the admin and the catalogue file, never demo products.
+  const catalogFile = path.join(dir, "catalog.json");
+  const catalog = [{ sku: "verify-prod-mug", name: "Mug", description: "verify:prod", unitAmount: 1200, currency: "eur", active: true }];
+  writeFileSync(catalogFile, JSON.stringify(catalog));
+  const admin = { ADMIN_EMAIL: "ops-admin@example.test", ADMIN_PASSWORD: secrets.adminPassword };
+  await runJob(dir, "seed", { ...prodEnv, ...admin, CATALOG_FILE: catalogFile }, /^/);
+  await seededChecks(step, app.baseUrl, admin.ADMIN_EMAIL, admin.ADMIN_PASSWORD, catalog.map((p) => p.name));
   await stopCleanly(app);
   assertNoSecretsIn(app);
   await runJob(dir, "maintenance", prodEnv, /^Maintenance: /m);
