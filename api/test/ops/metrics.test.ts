@@ -38,6 +38,14 @@ describe("GET /metrics", () => {
     expect(res.text).not.toContain("12345");
   });
 
+  it("when a route under a mount path fails, then its label still carries the mount path", async () => {
+    await request(t.app).get("/auth/me"); // 401 passed on as an error
+    await request(t.app).post("/auth/login").send({ email: "not-an-email" }); // 400
+    const res = await request(t.app).get("/metrics");
+    expect(sample(res.text, "http_request_duration_seconds_count", { method: "GET", route: "/auth/me", status_code: "401" })).toBe(1);
+    expect(sample(res.text, "http_request_duration_seconds_count", { method: "POST", route: "/auth/login", status_code: "400" })).toBe(1);
+  });
+
   it("when the pool has a connection checked out, then the in-use gauge shows it", async () => {
     const client = await t.ctx.db.pool.connect();
     try {
