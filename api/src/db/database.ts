@@ -86,16 +86,20 @@ function closeOnReadTimeout(client: pg.PoolClient, logger: Logger): void {
 /** True for errors that mean "the database is not reachable right now", not "the query is wrong". */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
-  let current: unknown = err;
-  while (current && typeof current === "object" && !seen.has(current)) {
+  const pending: unknown[] = [err];
+  while (pending.length > 0) {
+    const current = pending.shift();
+    if (!current || typeof current !== "object" || seen.has(current)) continue;
     seen.add(current);
-    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; errorCode?: unknown };
+    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; errorCode?: unknown; meta?: { driverAdapterError?: unknown } };
     const code = typeof e.code === "string" ? e.code : typeof e.errorCode === "string" ? e.errorCode : "";
     const message = typeof e.message === "string" ? e.message : "";
     if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300", "P1001", "P1002", "P1008", "P1017", "P2024", "P2028"].includes(code)) return true;
     if (/timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Can't reach database|Transaction API error|Unable to start a transaction|Transaction already closed|Client has encountered a connection error|Cannot use a pool after calling end|DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/i.test(message)) return true;
     if (e.name === "DriverAdapterError" && /ECONN|timeout|terminated|closed/i.test(message)) return true;
-    current = e.cause;
+    // Prisma reports some server errors as P2039 "Database error" and keeps the server's
+    // own code (e.g. 57P01 when PostgreSQL shuts down) in meta.driverAdapterError.
+    pending.push(e.cause, e.meta?.driverAdapterError);
   }
   return false;
 }
