@@ -61,7 +61,7 @@ describe("request ids", () => {
   it("when a sane X-Request-Id comes in, then it is echoed and logged", async () => {
     const res = await request(t.app).get("/health").set("X-Request-Id", "abc-123_test.id");
     expect(res.headers["x-request-id"]).toBe("abc-123_test.id");
-    // pino-http writes its line when the response finishes, just after the client has it.
+    // The request line is written when the response finishes, just after the client has it.
     await vi.waitFor(() => expect(t.logs.find((l) => l.requestId === "abc-123_test.id" && l.msg === "request completed")).toHaveLength(1));
   });
 
