@@ -38,12 +38,17 @@ export interface StripeStandInOptions {
   sweepIntervalMs?: number;
   /** After a hosted-page "delayed" payment, settle it this many ms later (real time). Default 3000. */
   delayedSettlementMs?: number;
+  /**
+   * Default true. False leaves `requests` empty: a load run (`npm run bench`) sends tens of
+   * thousands of requests, and holding each one would only grow the stand-in's heap.
+   */
+  recordRequests?: boolean;
 }
 
 export interface StripeStandIn {
   /** Base URL for `STRIPE_API_URL`, e.g. `http://127.0.0.1:43121`. */
   readonly url: string;
-  /** Every request received, oldest first. */
+  /** Every request received, oldest first (none with `recordRequests: false`). */
   readonly requests: RecordedRequest[];
   readonly sessions: Map<string, SessionObject>;
   readonly paymentIntents: Map<string, PaymentIntentObject>;
@@ -159,7 +164,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       state,
       faults,
       idempotency: new IdempotencyCache(clock),
-      requests,
+      ...(options.recordRequests === false ? {} : { requests }),
       logger,
       publicUrl: () => publicUrl,
       emitted: (events) => void deliverNow(events),

@@ -22,7 +22,8 @@ export interface ServerDeps {
   state: StandInState;
   faults: FaultList;
   idempotency: IdempotencyCache;
-  requests: RecordedRequest[];
+  /** Where each request is recorded; absent when recording is off (`recordRequests: false`). */
+  requests?: RecordedRequest[];
   logger: Logger;
   publicUrl: () => string;
   /** Hands events that endpoint logic emitted to delivery (not awaited: Stripe answers first). */
@@ -51,7 +52,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const body = isForm || raw === "" ? parseForm(raw) : {};
   const query = parseForm(url.search.slice(1));
   const idempotencyKey = header(req, "idempotency-key");
-  deps.requests.push({
+  deps.requests?.push({
     method,
     path,
     query,
