@@ -7,6 +7,7 @@ import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   dropIdempotencyKey,
+  linkIdempotencyKey,
   releaseIdempotencyKey,
   requestHash,
   type KeyRow,
@@ -64,7 +65,10 @@ export async function startCheckout(
     }
     const session = await createSession(ctx, attempt, log);
     const body = await storeSession(ctx, attempt.id, session);
-    if (key) await completeIdempotencyKey(ctx, key, 201, body);
+    if (key && !(await completeIdempotencyKey(ctx, key, 201, body))) {
+      // This request outlived its claim; the answer is still the order's one session.
+      log.warn({ orderId: attempt.id }, "idempotency claim was taken over before completion");
+    }
     ctx.metrics.checkoutCreated();
     log.info({ orderId: attempt.id, sessionId: session.id }, "checkout session created");
     return { status: 201, body, replayed: false };
@@ -121,7 +125,7 @@ async function createPendingOrder(ctx: AppContext, userId: string, cart: PricedC
     });
     const checkoutParams = sessionParams(ctx, order.id, cart, expiresAt);
     await tx.order.update({ where: { id: order.id }, data: { checkoutParams: checkoutParams as object } });
-    if (key) await tx.idempotencyKey.update({ where: { id: key.id }, data: { orderId: order.id } });
+    if (key) await linkIdempotencyKey(tx, key, order.id);
     return { id: order.id, status: order.status, checkoutParams, checkoutExpiresAt: expiresAt };
   });
 }

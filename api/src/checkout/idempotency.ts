@@ -4,14 +4,20 @@ import { AppError } from "../errors.js";
 
 /** Stripe keeps an idempotency key's answer for 24 h; ours live as long. */
 export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
-/** How long a claim is held; longer than the Stripe deadline, so a live holder never loses it. */
-const CLAIM_MS = 30_000;
+/**
+ * How long a claim is held: well above everything a live holder may wait on (database
+ * waits and timeouts, the 15 s Stripe deadline). Even if a holder outlives it, the claim
+ * token fences it: after a takeover its writes match nothing.
+ */
+const CLAIM_MS = 60_000;
 /** How long a second request with the same key waits for the first before 409. */
 const WAIT_FOR_HOLDER_MS = 2_000;
 
 export interface KeyRow {
   id: string;
   orderId: string | null;
+  /** Proves this request still holds the claim; every write is conditional on it. */
+  claimToken: string;
 }
 
 export type Claim = { kind: "owned"; row: KeyRow } | { kind: "replay"; status: number; body: unknown };
@@ -41,10 +47,10 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
     const now = ctx.clock.now();
     const lockedUntil = new Date(now.getTime() + CLAIM_MS);
     const inserted = await ctx.prisma.$queryRaw<KeyRow[]>`
-      INSERT INTO "IdempotencyKey" ("userId", "key", "requestHash", "state", "lockedUntil", "expiresAt")
-      VALUES (${userId}::uuid, ${key}, ${hash}, 'in_progress', ${lockedUntil}, ${new Date(now.getTime() + KEY_TTL_MS)})
+      INSERT INTO "IdempotencyKey" ("userId", "key", "requestHash", "state", "lockedUntil", "expiresAt", "claimToken")
+      VALUES (${userId}::uuid, ${key}, ${hash}, 'in_progress', ${lockedUntil}, ${new Date(now.getTime() + KEY_TTL_MS)}, gen_random_uuid())
       ON CONFLICT ("userId", "key") DO NOTHING
-      RETURNING "id", "orderId"`;
+      RETURNING "id", "orderId", "claimToken"`;
     if (inserted[0]) return { kind: "owned", row: inserted[0] };
 
     const existing = (await ctx.prisma.idempotencyKey.findUnique({ where: { userId_key: { userId, key } } })) as StoredKey | null;
@@ -60,9 +66,9 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
       return { kind: "replay", status: existing.responseStatus ?? 201, body: existing.responseBody };
     }
     const taken = await ctx.prisma.$queryRaw<KeyRow[]>`
-      UPDATE "IdempotencyKey" SET "lockedUntil" = ${lockedUntil}
+      UPDATE "IdempotencyKey" SET "lockedUntil" = ${lockedUntil}, "claimToken" = gen_random_uuid()
       WHERE "id" = ${existing.id}::uuid AND "state" = 'in_progress' AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
-      RETURNING "id", "orderId"`;
+      RETURNING "id", "orderId", "claimToken"`;
     if (taken[0]) return { kind: "owned", row: taken[0] };
     if (Date.now() >= waitUntil) {
       throw new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
@@ -71,23 +77,39 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
   }
 }
 
-/** Stores the answer to replay and releases the claim. */
-export async function completeIdempotencyKey(ctx: AppContext, row: KeyRow, status: number, body: object): Promise<void> {
-  await ctx.prisma.idempotencyKey.update({
-    where: { id: row.id },
+const held = (row: KeyRow) => ({ id: row.id, claimToken: row.claimToken, state: "in_progress" as const });
+
+/** Stores the answer to replay and releases the claim; false when the claim was lost. */
+export async function completeIdempotencyKey(ctx: AppContext, row: KeyRow, status: number, body: object): Promise<boolean> {
+  const { count } = await ctx.prisma.idempotencyKey.updateMany({
+    where: held(row),
     data: { state: "completed", responseStatus: status, responseBody: body, lockedUntil: null },
   });
+  return count === 1;
+}
+
+/** Links the key to the order this claim created, inside that order's transaction. */
+export async function linkIdempotencyKey(
+  tx: Pick<AppContext["prisma"], "idempotencyKey">,
+  row: KeyRow,
+  orderId: string,
+): Promise<void> {
+  const { count } = await tx.idempotencyKey.updateMany({ where: { ...held(row), orderId: null }, data: { orderId } });
+  if (count !== 1) {
+    // Another request took the key over while this one waited: roll this order back.
+    throw new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
+  }
 }
 
 /** The attempt stays open (e.g. Stripe unreachable): a retry with the key may resume it. */
 export async function releaseIdempotencyKey(ctx: AppContext, row: KeyRow, options: { forgetOrder?: boolean } = {}): Promise<void> {
-  await ctx.prisma.idempotencyKey.update({
-    where: { id: row.id },
+  await ctx.prisma.idempotencyKey.updateMany({
+    where: held(row),
     data: { lockedUntil: null, ...(options.forgetOrder ? { orderId: null } : {}) },
   });
 }
 
 /** Nothing was created for this claim (the request was refused): leave no trace of it. */
 export async function dropIdempotencyKey(ctx: AppContext, row: KeyRow): Promise<void> {
-  await ctx.prisma.idempotencyKey.deleteMany({ where: { id: row.id, orderId: null, state: "in_progress" } });
+  await ctx.prisma.idempotencyKey.deleteMany({ where: { ...held(row), orderId: null } });
 }

@@ -33,6 +33,9 @@ export async function syncCheckoutSession(
         Math.min(SYNC_DEADLINE_MS, ctx.config.stripe.deadlineMs),
       );
       const result = await applySessionState(ctx, session);
+      if (result.outcome === "rejected") {
+        log.error({ orderId: order.id, sessionId: input.sessionId }, "checkout session contradicts its order (amount, currency or expired order); refund or investigate");
+      }
       if (result.next) log.info({ orderId: order.id, sessionId: input.sessionId, from: result.previous, to: result.next }, "order synced from checkout session");
     } catch (err) {
       log.warn({ orderId: order.id, sessionId: input.sessionId, err: { message: (err as Error).message } }, "checkout session sync failed; answering with the stored order");

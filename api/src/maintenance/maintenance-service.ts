@@ -57,9 +57,14 @@ async function settleAbandonedOrders(ctx: AppContext, now: Date, log: Logger) {
   });
   let synced = 0;
   let skipped = 0;
+  // Only `pending`: a `processing` order waits for its delayed method (days, for bank
+  // debits), and its failure only ever arrives as an event. Least recently checked first,
+  // and every checked order is touched, so orders Stripe cannot move (a rejected payment)
+  // rotate to the back instead of starving the rest.
   const withSession = await ctx.prisma.order.findMany({
-    where: { status: { in: ["pending", "processing"] }, stripeCheckoutSessionId: { not: null }, checkoutExpiresAt: { lt: cutoff } },
+    where: { status: "pending", stripeCheckoutSessionId: { not: null }, checkoutExpiresAt: { lt: cutoff } },
     select: { id: true, stripeCheckoutSessionId: true },
+    orderBy: { updatedAt: "asc" },
     take: 500,
   });
   for (const order of withSession) {
@@ -69,6 +74,8 @@ async function settleAbandonedOrders(ctx: AppContext, now: Date, log: Logger) {
       );
       const result = await applySessionState(ctx, session);
       if (result.next) synced += 1;
+      else await ctx.prisma.order.updateMany({ where: { id: order.id, status: "pending" }, data: { updatedAt: now } });
+      if (result.outcome === "rejected") log.error({ orderId: order.id }, "checkout session contradicts its order; refund or investigate");
     } catch {
       skipped += 1; // Stripe unreachable: try again on the next run.
     }

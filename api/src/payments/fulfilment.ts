@@ -31,8 +31,9 @@ export interface FulfilmentResult {
  *   id: a redelivery, concurrent or later, inserts nothing and so changes nothing;
  * - the order moves only when the ledger row was written (or there is no event, for the
  *   success-page sync) and only from the states `allowedFrom` lists, so it never goes back.
- * A session whose amount, currency or session id contradicts the order, or that was paid
- * after its order expired, is recorded as `rejected` and the order is left alone.
+ * A session whose amount, currency or session id contradicts the order, that was paid
+ * after its order expired, or that took money for no order of ours, is recorded as
+ * `rejected` and the order is left alone; callers log it at error level.
  */
 export async function applySessionState(
   ctx: AppContext,
@@ -49,11 +50,12 @@ export async function applySessionState(
     orderId,
     target ?? null,
     target ? allowedFrom[target] : [],
-    checksAmount ? session.amount_total : null,
+    session.amount_total,
     session.currency,
     session.id,
     paymentIntentId(session.payment_intent),
     ctx.clock.now(),
+    checksAmount,
   ];
   const { rows } = await ctx.db.pool.query<{ previous: OrderStatus | null; order_id: string | null; outcome: string; recorded: number; next: OrderStatus | null }>(
     APPLY_SESSION_SQL,
@@ -87,7 +89,8 @@ export async function recordEvent(
 }
 
 // $1 event id | $2 type | $3 payload | $4 order id | $5 target | $6 allowed-from states
-// $7 amount to check (null: no check) | $8 currency | $9 session id | $10 payment intent | $11 now
+// $7 session amount | $8 currency | $9 session id | $10 payment intent | $11 now
+// $12 whether money moved (paid/processing): then the session must match an order exactly.
 const APPLY_SESSION_SQL = `
 WITH o AS (
   SELECT "id", "status", "amountTotal", "currency", "stripeCheckoutSessionId" AS sid
@@ -97,9 +100,12 @@ WITH o AS (
 ), d AS (
   SELECT o."id", o."status" AS previous,
     CASE
-      WHEN o."id" IS NULL OR $5::text IS NULL THEN 'ignored'
-      WHEN $7::int IS NOT NULL AND (o."amountTotal" <> $7::int OR o."currency" <> $8::text OR (o.sid IS NOT NULL AND o.sid <> $9::text)) THEN 'rejected'
-      WHEN $7::int IS NOT NULL AND o."status" = 'expired' THEN 'rejected'
+      WHEN $5::text IS NULL THEN 'ignored'
+      -- money taken for no order of ours: an operator must look
+      WHEN o."id" IS NULL THEN CASE WHEN $12::boolean THEN 'rejected' ELSE 'ignored' END
+      WHEN $12::boolean AND ($7::int IS NULL OR o."amountTotal" <> $7::int OR o."currency" IS DISTINCT FROM $8::text
+        OR (o.sid IS NOT NULL AND o.sid <> $9::text)) THEN 'rejected'
+      WHEN $12::boolean AND o."status" = 'expired' THEN 'rejected'
       WHEN o."status" = ANY($6::"OrderStatus"[]) THEN 'processed'
       ELSE 'ignored'
     END AS outcome

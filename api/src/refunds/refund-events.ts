@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
 import { countTransition, recordEvent, type FulfilmentResult, type LedgerEntry } from "../payments/fulfilment.js";
+import { withDeadline } from "../stripe/stripe-client.js";
 import { insertLedgerRow, lockOrder, recomputeRefunds, upsertStripeRefund } from "./refund-ledger.js";
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === "string" ? value : (value?.id ?? null));
@@ -14,9 +15,12 @@ const idOf = (value: string | { id: string } | null | undefined) => (typeof valu
 export async function applyChargeRefunded(ctx: AppContext, charge: Stripe.Charge, entry: LedgerEntry): Promise<FulfilmentResult> {
   const paymentIntent = idOf(charge.payment_intent);
   if (!paymentIntent) return ignoredEvent(ctx, entry);
+  // Stripe's current API versions do not embed a charge's refunds: list them, every page.
   const refunds = charge.refunds?.data?.length
     ? charge.refunds.data
-    : (await ctx.stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 })).data;
+    : await withDeadline(ctx.config.stripe.deadlineMs, () =>
+        ctx.stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+      );
 
   const result = await ctx.prisma.$transaction(async (tx): Promise<FulfilmentResult> => {
     const order = await lockOrder(tx, { paymentIntentId: paymentIntent });

@@ -22,11 +22,27 @@ export async function lockOrder(tx: Tx, where: { id: string } | { paymentIntentI
 }
 
 /** Stripe's refund statuses in ours: canceled counts as failed; anything unsettled is pending. */
-export function refundStatusOf(stripeStatus: string | null | undefined): "pending" | "succeeded" | "failed" {
+export function refundStatusOf(stripeStatus: string | null | undefined): RefundStatus {
   if (stripeStatus === "succeeded") return "succeeded";
   if (stripeStatus === "failed" || stripeStatus === "canceled") return "failed";
   return "pending";
 }
+
+type RefundStatus = "pending" | "succeeded" | "failed";
+
+/**
+ * A refund's status only moves forward: pending → succeeded | failed, succeeded → failed.
+ * Events and API answers arrive in any order, so an older snapshot (pending, or succeeded
+ * after a failure) never takes a refund back.
+ */
+export function forwardRefundStatus(current: RefundStatus, next: RefundStatus): RefundStatus {
+  if (current === "failed" || next === "pending") return current;
+  return next;
+}
+
+/** The same rule in SQL, for the upserts below. */
+const FORWARD_STATUS_SQL = (current: string, next: string) =>
+  `CASE WHEN ${current} = 'failed' OR ${next} = 'pending' THEN ${current} ELSE ${next} END`;
 
 /**
  * Records what Stripe says of one refund. Our pending row (named in the refund's metadata)
@@ -42,19 +58,27 @@ export async function upsertStripeRefund(
   const status = refundStatusOf(refund.status);
   const ownRowId = refund.metadata?.refundId;
   if (ownRowId && /^[0-9a-f-]{36}$/i.test(ownRowId)) {
-    const claimed = await tx.$executeRaw`
-      UPDATE "Refund" SET "stripeRefundId" = ${refund.id},
-        "status" = CASE WHEN "status" = 'failed' THEN 'failed'::"RefundStatus" ELSE ${status}::"RefundStatus" END,
-        "updatedAt" = now()
-      WHERE "id" = ${ownRowId}::uuid AND "orderId" = ${orderId}::uuid AND ("stripeRefundId" IS NULL OR "stripeRefundId" = ${refund.id})`;
+    const claimed = await tx.$executeRawUnsafe(
+      `UPDATE "Refund" SET "stripeRefundId" = $1,
+        "status" = ${FORWARD_STATUS_SQL('"status"', '$2::"RefundStatus"')}, "updatedAt" = now()
+      WHERE "id" = $3::uuid AND "orderId" = $4::uuid AND ("stripeRefundId" IS NULL OR "stripeRefundId" = $1)`,
+      refund.id,
+      status,
+      ownRowId,
+      orderId,
+    );
     if (claimed > 0) return;
   }
-  await tx.$executeRaw`
-    INSERT INTO "Refund" ("orderId", "stripeRefundId", "amount", "status", "updatedAt")
-    VALUES (${orderId}::uuid, ${refund.id}, ${refund.amount}, ${status}::"RefundStatus", now())
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "Refund" ("orderId", "stripeRefundId", "amount", "status", "updatedAt")
+    VALUES ($1::uuid, $2, $3, $4::"RefundStatus", now())
     ON CONFLICT ("stripeRefundId") DO UPDATE SET
-      "status" = CASE WHEN "Refund"."status" = 'failed' THEN 'failed'::"RefundStatus" ELSE EXCLUDED."status" END,
-      "updatedAt" = now()`;
+      "status" = ${FORWARD_STATUS_SQL('"Refund"."status"', 'EXCLUDED."status"')}, "updatedAt" = now()`,
+    orderId,
+    refund.id,
+    refund.amount,
+    status,
+  );
 }
 
 /** refundedAmount is derived, never added to: the sum of the order's succeeded refunds. */

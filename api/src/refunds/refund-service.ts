@@ -2,7 +2,7 @@ import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { callStripe } from "../stripe/stripe-client.js";
-import { lockOrder, recomputeRefunds, refundStatusOf } from "./refund-ledger.js";
+import { forwardRefundStatus, lockOrder, recomputeRefunds, refundStatusOf } from "./refund-ledger.js";
 
 export interface RefundView {
   id: string;
@@ -76,8 +76,13 @@ export async function submitRefund(
     const existing = await tx.refund.findUnique({ where: { stripeRefundId: stripeRefund.id } });
     if (existing && existing.id !== reservation.id) {
       await tx.refund.delete({ where: { id: reservation.id } });
-    } else if (!existing || existing.status !== "failed") {
-      await tx.refund.update({ where: { id: reservation.id }, data: { stripeRefundId: stripeRefund.id, status } });
+    } else {
+      // The webhook may also have settled our own row already: never take it back.
+      const own = existing ?? (await tx.refund.findUniqueOrThrow({ where: { id: reservation.id } }));
+      await tx.refund.update({
+        where: { id: reservation.id },
+        data: { stripeRefundId: stripeRefund.id, status: forwardRefundStatus(own.status, status) },
+      });
     }
     if (order) await recomputeRefunds(tx, order, ctx.clock.now());
   });

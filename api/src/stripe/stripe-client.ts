@@ -50,15 +50,18 @@ export async function withDeadline<T>(deadlineMs: number, call: () => Promise<T>
 }
 
 /**
- * Translates a Stripe SDK failure into our closed set: unreachable, timed out, 5xx or 429
- * (after the SDK's own retries) → PAYMENT_PROVIDER_UNAVAILABLE; any other 4xx is our bug
+ * Translates a Stripe SDK failure into our closed set: unreachable, timed out, 5xx, 429 or
+ * 409 (after the SDK's own retries) → PAYMENT_PROVIDER_UNAVAILABLE; any other 4xx is our bug
  * or configuration → PAYMENT_PROVIDER_ERROR, logged at error level, never shown in detail.
  */
 export function translateStripeError(err: unknown, logger: Logger, context: Record<string, unknown>): AppError {
   if (err instanceof AppError) return err;
   const e = err as { type?: string; statusCode?: number; code?: string; message?: string; requestId?: string };
   const status = e.statusCode ?? 0;
-  const unavailable = e.type === "StripeConnectionError" || e.type === "StripeAPIError" || status >= 500 || status === 429 || status === 0;
+  // 409: another request with this idempotency key is still running at Stripe (or a lock
+  // timed out): the outcome is unknown, exactly like no answer at all, so never "refused".
+  const unavailable =
+    e.type === "StripeConnectionError" || e.type === "StripeAPIError" || status >= 500 || status === 429 || status === 409 || status === 0;
   if (unavailable) {
     logger.warn({ ...context, stripeStatus: status || undefined, stripeType: e.type }, "stripe unavailable");
     return new AppError("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider is unavailable; retry later.", { cause: err });

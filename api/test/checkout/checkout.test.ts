@@ -161,6 +161,45 @@ describe("Idempotency-Key", () => {
   });
 });
 
+describe("Idempotency-Key claims", () => {
+  it("when a live request holds the key, then a retry gets 409 REQUEST_IN_PROGRESS; when the holder died, then a retry takes over the same order", async () => {
+    const { user, auth } = await createBuyer(t.ctx);
+    const items = [{ productId: book.id, quantity: 1 }];
+    t.stripe.injectFault({ path: "/v1/checkout/sessions", method: "POST", status: 500, times: 1 });
+    expect((await postCheckout(t, auth, items, "key-crash")).status).toBe(502);
+    const [order] = await t.ctx.prisma.order.findMany({ where: { userId: user.id } });
+    // Another process holds the claim (its lock runs a minute from now)...
+    await t.ctx.prisma.idempotencyKey.updateMany({ where: { userId: user.id, key: "key-crash" }, data: { lockedUntil: new Date(t.clock.now().getTime() + 60_000) } });
+    const busy = await postCheckout(t, auth, items, "key-crash");
+    expect(busy.status).toBe(409);
+    expect(busy.body.code).toBe("REQUEST_IN_PROGRESS");
+    // ...and dies: after its lock lapses, the retry resumes the same order.
+    t.clock.advance(61_000);
+    const resumed = await postCheckout(t, auth, items, "key-crash");
+    expect(resumed.status).toBe(201);
+    expect(resumed.body.orderId).toBe(order!.id);
+    expect(await t.ctx.prisma.order.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it("when a holder outlives its claim and another request took over, then the old holder's writes change nothing", async () => {
+    const { claimIdempotencyKey, completeIdempotencyKey, linkIdempotencyKey } = await import("../../src/checkout/idempotency.js");
+    const { user } = await createBuyer(t.ctx);
+    const first = await claimIdempotencyKey(t.ctx, user.id, "fenced", "hash");
+    expect(first.kind).toBe("owned");
+    t.clock.advance(61_000);
+    const second = await claimIdempotencyKey(t.ctx, user.id, "fenced", "hash");
+    expect(second.kind).toBe("owned");
+    if (first.kind !== "owned" || second.kind !== "owned") return;
+    expect(second.row.claimToken).not.toBe(first.row.claimToken);
+
+    expect(await completeIdempotencyKey(t.ctx, first.row, 201, { stale: true })).toBe(false);
+    await expect(t.ctx.prisma.$transaction((tx) => linkIdempotencyKey(tx, first.row, "00000000-0000-4000-8000-000000000001"))).rejects.toMatchObject({ code: "REQUEST_IN_PROGRESS" });
+    const row = await t.ctx.prisma.idempotencyKey.findFirstOrThrow({ where: { userId: user.id, key: "fenced" } });
+    expect(row).toMatchObject({ state: "in_progress", orderId: null, responseBody: null });
+    expect(await completeIdempotencyKey(t.ctx, second.row, 201, { fresh: true })).toBe(true);
+  });
+});
+
 describe("when Stripe fails", () => {
   it("when Stripe is down, then 502 and a retry with the same key later completes the same order", async () => {
     const { user, auth } = await createBuyer(t.ctx);

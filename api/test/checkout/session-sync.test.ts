@@ -49,10 +49,13 @@ describe("GET /payments/checkout-session/:sessionId", () => {
     const { auth } = await createBuyer(t.ctx);
     const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
     const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
+    const transitions = () => t.ctx.metrics.render().then((text) => Number(/^order_transitions_total\{from="pending",to="paid"\} (\d+)/m.exec(text)?.[1] ?? 0));
+    const before = await transitions();
     const answers = await Promise.all([getSession(auth, sessionId), sendEvent(t, completed), getSession(auth, sessionId), sendEvent(t, completed)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     expect((await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe("paid");
     expect(await countEvents(t.ctx, { orderId })).toBe(1);
+    expect((await transitions()) - before).toBe(1);
   });
 
   it("when the session is still open, then the order stays pending", async () => {

@@ -131,4 +131,52 @@ describe("POST /admin/orders/:id/refunds", () => {
     expect(order.refunds[0]!.status).toBe("failed");
     expect(order).toMatchObject({ refundedAmount: 0, status: "paid" });
   });
+
+  it("when an older pending snapshot arrives after the refund succeeded, then the refund and the order never move back", async () => {
+    const { orderId } = await paidOrder(1);
+    t.stripe.holdNextRefund();
+    const res = await refund(orderId, { amount: 400 });
+    expect(res.body.refund.status).toBe("pending");
+    const pendingSnapshot = t.stripe.events.filter((e) => e.type === "charge.refunded").at(-1)!;
+    const settled = eventOf(await t.stripe.settleRefund(res.body.refund.id), "charge.refund.updated");
+    expect((await sendEvent(t, settled)).status).toBe(200);
+    expect(await orderOf(orderId)).toMatchObject({ status: "partially_refunded", refundedAmount: 400 });
+
+    // charge.refunded lists refunds as Stripe has them now, but a stale refund.updated-style
+    // snapshot must not undo the success either:
+    const staleUpdate = t.stripe.createEvent("charge.refund.updated", { ...(settled.data.object as object), status: "pending" });
+    expect((await sendEvent(t, staleUpdate)).status).toBe(200);
+    expect((await sendEvent(t, pendingSnapshot)).status).toBe(200);
+
+    const order = await orderOf(orderId);
+    expect(order.refunds.map((r) => r.status)).toEqual(["succeeded"]);
+    expect(order).toMatchObject({ status: "partially_refunded", refundedAmount: 400 });
+  });
+
+  it("when Stripe refunds but its answer is lost, then charge.refunded settles the reservation, and a resubmission counts it once", async () => {
+    const { orderId } = await paidOrder(1);
+    t.stripe.injectFault({ path: "/v1/refunds", method: "POST", status: 500, times: 1, afterProcessing: true });
+    const before = t.stripe.events.length;
+    const lost = await refund(orderId, { amount: 250 });
+    expect(lost.status).toBe(502);
+    expect((await orderOf(orderId)).refunds.map((r) => r.status)).toEqual(["pending"]);
+
+    const reported = t.stripe.events.slice(before).find((e) => e.type === "charge.refunded")!;
+    await Promise.all([sendEvent(t, reported), sendEvent(t, reported)]);
+    const afterWebhook = await orderOf(orderId);
+    expect(afterWebhook.refunds).toHaveLength(1);
+    expect(afterWebhook.refunds[0]).toMatchObject({ status: "succeeded", stripeRefundId: expect.stringMatching(/^re_/) });
+    expect(afterWebhook.refundedAmount).toBe(250);
+
+    // maintenance's retry with the same key gets Stripe's stored answer: still one refund
+    t.clock.advance(11 * 60 * 1000);
+    await t.ctx.prisma.refund.updateMany({ where: { orderId }, data: { stripeRefundId: null, status: "pending" } });
+    const { runMaintenance } = await import("../../src/maintenance/maintenance-service.js");
+    await runMaintenance(t.ctx);
+    const final = await orderOf(orderId);
+    expect(final.refunds).toHaveLength(1);
+    expect(final.refunds[0]!.stripeRefundId).toBe(afterWebhook.refunds[0]!.stripeRefundId);
+    expect(final.refundedAmount).toBe(250);
+  });
 });
+

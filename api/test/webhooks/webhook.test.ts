@@ -169,6 +169,30 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     expect((await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: completed.id } })).outcome).toBe("rejected");
   });
 
+  it("when a paid session matches no order of ours, then it is rejected and logged at error level", async () => {
+    const { sessionId } = await checkoutOne(t, auth, product.id);
+    const stray = eventLike("checkout.session.completed", {
+      ...sessionOf(sessionId),
+      id: "cs_test_not_ours",
+      status: "complete",
+      payment_status: "paid",
+      client_reference_id: "00000000-0000-4000-8000-00000000dead",
+      metadata: {},
+    });
+    expect((await sendEvent(t, stray)).status).toBe(200);
+    const row = await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: stray.id } });
+    expect(row).toMatchObject({ outcome: "rejected", orderId: null });
+    expect(t.logs.find((l) => l.level === "error" && l.eventId === stray.id)).toHaveLength(1);
+  });
+
+  it("when a session carries no amount, then it is not taken as matching", async () => {
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
+    const event = eventLike("checkout.session.completed", { ...sessionOf(sessionId), status: "complete", payment_status: "paid", amount_total: null });
+    await sendEvent(t, event);
+    expect((await orderOf(orderId)).status).toBe("pending");
+    expect((await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: event.id } })).outcome).toBe("rejected");
+  });
+
   it("when an event type is not handled, then 200 and it is recorded as ignored", async () => {
     const event = eventLike("customer.created", { id: "cus_123", object: "customer" });
     const res = await sendEvent(t, event);

@@ -1,6 +1,6 @@
 import { invalidRequest, missingParam, noSuchResource } from "./errors.js";
-import { metadataParam, optionalInt, optionalString, rejectUnknown } from "./params.js";
-import { route, type ApiRequest, type EndpointContext, type Route } from "./routing.js";
+import { listParams, metadataParam, optionalInt, optionalString, rejectUnknown } from "./params.js";
+import { paginate, route, type ApiRequest, type EndpointContext, type Route } from "./routing.js";
 import { newId, type EventCause, type StandInState } from "./state.js";
 import type { ChargeObject, RefundObject, StandInEvent } from "./types.js";
 import { FlowError } from "./payment-flows.js";
@@ -9,6 +9,17 @@ const REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;
 
 export const refundRoutes: Route[] = [
   route("POST", "/v1/refunds", createRefund),
+  route("GET", "/v1/refunds", (req, ctx) => {
+    const query = req.query;
+    rejectUnknown(query, ["payment_intent", "charge", "limit", "starting_after", "ending_before", "expand"]);
+    const paymentIntent = optionalString(query, "payment_intent");
+    const chargeId = optionalString(query, "charge");
+    const all = [...ctx.state.refunds.values()]
+      .filter((r) => (!paymentIntent || r.payment_intent === paymentIntent) && (!chargeId || r.charge === chargeId))
+      .reverse()
+      .sort((a, b) => b.created - a.created);
+    return { status: 200, body: paginate(all, listParams(query), "/v1/refunds") };
+  }),
   route("GET", "/v1/refunds/:id", (req, ctx) => {
     const refund = ctx.state.refunds.get(req.params.id!);
     if (!refund) throw noSuchResource("refund", req.params.id!);
@@ -87,11 +98,12 @@ function createRefund(req: ApiRequest, ctx: EndpointContext) {
   charge.refunded = charge.amount_refunded >= charge.amount;
   const cause: EventCause = { requestId: req.requestId, idempotencyKey: req.idempotencyKey };
   state.emit("refund.created", refund, cause);
-  state.emit("charge.refunded", chargeWithRefunds(state, charge), cause);
+  // Since API version 2022-11-15 a charge no longer embeds its refunds: consumers list them.
+  state.emit("charge.refunded", { ...charge }, cause);
   return { status: 200, body: refund };
 }
 
-/** The charge as `charge.refunded` shows it: with its refunds, newest first. */
+/** The charge with its refunds expanded, newest first (as `expand[]=refunds` shows it). */
 export function chargeWithRefunds(state: StandInState, charge: ChargeObject): ChargeObject {
   const data = state.refundsOfCharge(charge.id);
   return { ...charge, refunds: { object: "list", data, has_more: false, url: `/v1/charges/${charge.id}/refunds` } };
