@@ -1,3 +1,4 @@
+import pg from "pg";
 import type { AppContext } from "../context.js";
 import { pruneRefreshTokens } from "../auth/refresh-tokens.js";
 import type { Logger } from "../logger.js";
@@ -20,11 +21,32 @@ const STALE_REFUND_MS = 10 * 60 * 1000;
 /** Sessions are asked about only after Stripe itself must have expired them. */
 const EXPIRY_GRACE_MS = 5 * 60 * 1000;
 
+/** Our own advisory-lock key (Prisma's migration lock is 72707369). */
+const MAINTENANCE_LOCK_KEY = 72707370;
+
 /**
  * Idempotent housekeeping for a scheduler (API.md `npm run maintenance`). Every step is
- * safe to repeat and to run while the API serves traffic.
+ * safe to repeat and to run while the API serves traffic; overlapping runs (a slow run and
+ * the next cron tick, or two replicas) are excluded by an advisory lock held on the direct
+ * connection (session state does not survive a transaction-mode pooler). Returns
+ * undefined when another run holds the lock.
  */
-export async function runMaintenance(ctx: AppContext, log: Logger = ctx.logger): Promise<MaintenanceSummary> {
+export async function runMaintenance(ctx: AppContext, log: Logger = ctx.logger): Promise<MaintenanceSummary | undefined> {
+  const lock = new pg.Client({ connectionString: ctx.config.database.directUrl, connectionTimeoutMillis: ctx.config.database.connectionTimeoutMs });
+  await lock.connect();
+  try {
+    const { rows } = await lock.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [MAINTENANCE_LOCK_KEY]);
+    if (!rows[0]?.locked) {
+      log.warn("another maintenance run is in progress; skipping this one");
+      return undefined;
+    }
+    return await runSteps(ctx, log);
+  } finally {
+    await lock.end(); // ends the session, which releases the lock
+  }
+}
+
+async function runSteps(ctx: AppContext, log: Logger): Promise<MaintenanceSummary> {
   const now = ctx.clock.now();
   const orders = await settleAbandonedOrders(ctx, now, log);
   const summary: MaintenanceSummary = {

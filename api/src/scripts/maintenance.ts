@@ -5,7 +5,7 @@ import { contextFromEnvironment } from "./app-context.js";
 const ctx = contextFromEnvironment();
 try {
   const summary = await runMaintenance(ctx);
-  process.stdout.write(`Maintenance: ${JSON.stringify(summary)}\n`);
+  process.stdout.write(summary ? `Maintenance: ${JSON.stringify(summary)}\n` : "Maintenance: another run is in progress; nothing done\n");
 } catch (err) {
   ctx.logger.error({ err }, "maintenance failed");
   process.exitCode = 1;

@@ -1,3 +1,4 @@
+import pg from "pg";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Product } from "../../src/generated/prisma/client.js";
@@ -12,6 +13,13 @@ beforeAll(async () => {
   product = await createProduct(t.ctx, { unitAmount: 1000 });
 });
 afterAll(() => t.close());
+
+/** One run that must not be skipped. */
+const maintain = async () => {
+  const summary = await runMaintenance(t.ctx);
+  if (!summary) throw new Error("maintenance was skipped");
+  return summary;
+};
 
 const statusOf = async (id: string) => (await t.ctx.prisma.order.findUniqueOrThrow({ where: { id } })).status;
 
@@ -32,7 +40,7 @@ describe("npm run maintenance", () => {
     await t.stripe.sweepExpired();
     const recent = await checkoutOne(t, (await createBuyer(t.ctx)).auth, product.id); // the old token expired
 
-    const summary = await runMaintenance(t.ctx);
+    const summary = await maintain();
 
     expect(await statusOf(abandoned.orderId)).toBe("expired");
     expect(await statusOf(paidLate.orderId)).toBe("paid");
@@ -42,7 +50,7 @@ describe("npm run maintenance", () => {
     expect(summary.ordersExpired).toBeGreaterThanOrEqual(1);
     expect(summary.ordersSyncedFromStripe).toBeGreaterThanOrEqual(3);
 
-    const again = await runMaintenance(t.ctx);
+    const again = await maintain();
     expect(again).toMatchObject({ ordersExpired: 0, ordersSyncedFromStripe: 0 });
   });
 
@@ -50,7 +58,7 @@ describe("npm run maintenance", () => {
     const { user, auth } = await createBuyer(t.ctx);
     expect((await postCheckout(t, auth, [{ productId: product.id, quantity: 1 }], "old-key")).status).toBe(201);
     t.clock.advance(24 * 3600 * 1000 + 1000);
-    const { idempotencyKeysPruned } = await runMaintenance(t.ctx);
+    const { idempotencyKeysPruned } = await maintain();
     expect(idempotencyKeysPruned).toBeGreaterThanOrEqual(1);
     expect(await t.ctx.prisma.idempotencyKey.count({ where: { userId: user.id } })).toBe(0);
   });
@@ -63,14 +71,14 @@ describe("npm run maintenance", () => {
     await sendEvent(t, withCustomer);
     await t.ctx.prisma.paymentEvent.updateMany({ where: { orderId }, data: { createdAt: new Date(t.clock.now().getTime() - 91 * 86_400_000) } });
 
-    const first = await runMaintenance(t.ctx);
+    const first = await maintain();
     const row = await t.ctx.prisma.paymentEvent.findFirstOrThrow({ where: { orderId } });
 
     expect(first.paymentEventsScrubbed).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(row.payload)).not.toMatch(/jane|Jane/);
     expect(row.payload).toMatchObject({ id: withCustomer.id, type: "checkout.session.completed", scrubbed: true, data: { object: { id: sessionId, amount_total: 1000, currency: "eur" } } });
     expect(row).toMatchObject({ stripeEventId: withCustomer.id, outcome: "processed" });
-    expect((await runMaintenance(t.ctx)).paymentEventsScrubbed).toBe(0);
+    expect((await maintain()).paymentEventsScrubbed).toBe(0);
   });
 
   it("when a refund got no answer from Stripe, then a later run resolves it with the same idempotency key", async () => {
@@ -85,7 +93,7 @@ describe("npm run maintenance", () => {
     expect(pending).toMatchObject({ status: "pending", stripeRefundId: null, amount: 300 });
 
     t.clock.advance(11 * 60 * 1000);
-    const { refundsResolved } = await runMaintenance(t.ctx);
+    const { refundsResolved } = await maintain();
 
     expect(refundsResolved).toBe(1);
     const settled = await t.ctx.prisma.refund.findUniqueOrThrow({ where: { id: pending!.id } });
@@ -94,5 +102,18 @@ describe("npm run maintenance", () => {
     expect(await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({ status: "partially_refunded", refundedAmount: 300 });
     const keys = t.stripe.requests.filter((r) => r.path === "/v1/refunds" && r.method === "POST").map((r) => r.idempotencyKey);
     expect(new Set(keys.slice(-2))).toEqual(new Set([`refund-${pending!.id}`]));
+  });
+
+  it("when another run holds the lock, then this run does nothing and says so", async () => {
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(72707370)");
+      expect(await runMaintenance(t.ctx)).toBeUndefined();
+      expect(t.logs.withMessage("another maintenance run is in progress; skipping this one")).toHaveLength(1);
+    } finally {
+      await holder.end();
+    }
+    expect(await runMaintenance(t.ctx)).toBeDefined();
   });
 });
