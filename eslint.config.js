@@ -19,4 +19,14 @@ export default tseslint.config(
     ignores: ["api/src/scripts/**", "api/src/dev/**"],
     rules: { "no-console": "error" },
   },
+  {
+    // The demo storefront: plain browser modules, no build step.
+    files: ["api/src/dev/storefront/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["document", "location", "localStorage", "navigator", "fetch", "crypto", "BroadcastChannel", "URLSearchParams", "Intl", "setTimeout", "clearTimeout"].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
 );
