@@ -4,7 +4,8 @@ import { apiUrl, DEMO_ADMIN, DEMO_USER, standInUrl, storefrontUrl, type SandboxC
 /** The one block `npm run dev` prints once everything answers. */
 export function readyBanner(config: SandboxConfig, databaseUrl: string, seconds: number): string {
   const api = apiUrl(config);
-  const dataDir = path.relative(config.rootDir, config.dataDir) || config.dataDir;
+  const relative = path.relative(config.rootDir, config.dataDir);
+  const dataDir = relative && !relative.startsWith("..") ? relative : config.dataDir;
   const stripe = config.stripe;
   const stripeLines =
     stripe.kind === "stand-in"
