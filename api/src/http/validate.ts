@@ -7,8 +7,10 @@ type Parsed<S extends Schemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.in
 
 /** Turns zod issues into `errors`: field path → messages. Unknown keys are named one by one. */
 export function fieldErrors(error: z.ZodError, prefix?: string): FieldErrors {
-  const errors: FieldErrors = {};
-  const add = (path: string, message: string) => (errors[path] ??= []).push(message);
+  // A Map, not an object: field names come from the client, and `__proto__` or
+  // `constructor` would otherwise resolve to Object.prototype's members.
+  const errors = new Map<string, string[]>();
+  const add = (path: string, message: string) => errors.set(path, [...(errors.get(path) ?? []), message]);
   for (const issue of error.issues) {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
     if (issue.code === "unrecognized_keys") {
@@ -17,7 +19,8 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldErrors {
       add(base || prefix || "body", issue.message);
     }
   }
-  return errors;
+  // fromEntries defines own properties, so even a `__proto__` field is listed, not assigned.
+  return Object.fromEntries(errors);
 }
 
 /**
