@@ -12,7 +12,10 @@ const encodeCursor = (c: Cursor) => Buffer.from(`${c.createdAt.toISOString()}|${
 function decodeCursor(raw: string): Cursor {
   const [at, id] = Buffer.from(raw, "base64url").toString("utf8").split("|");
   const createdAt = new Date(at ?? "");
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  // Only what encodeCursor writes: a forged date such as year 0 or +275760 is a valid JS
+  // Date that PostgreSQL refuses, which would otherwise surface as a 500.
+  const canonical = !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === at && /^(?!0000)\d{4}-/.test(at);
+  if (!id || !canonical || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
     throw validationFailed({ "query.cursor": ["is not a cursor this API returned"] });
   }
   return { createdAt, id };
