@@ -23,7 +23,13 @@ export const registerBody = z.object({ email: emailSchema, password: newPassword
  */
 export const loginBody = z
   .object({
-    email: requiredString.trim().toLowerCase().min(1, "is required").max(254, "must be at most 254 characters"),
+    email: requiredString
+      .trim()
+      .toLowerCase()
+      .min(1, "is required")
+      .max(254, "must be at most 254 characters")
+      // PostgreSQL text cannot hold NUL: looked up as is, such an email is a 500, not a 401.
+      .refine((v) => !v.includes("\u0000"), "must not contain NUL characters"),
     password: requiredString.min(1, "is required").max(1024, "must be at most 1024 characters"),
   })
   .strict();
