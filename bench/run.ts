@@ -33,6 +33,8 @@ type ScenarioName = keyof typeof SCENARIOS;
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") as ScenarioName[] | undefined;
+/** Seconds per measurement (e.g. longer, to attach a profiler); default 10, or 2 with --quick. */
+const seconds = Number(args.find((a) => a.startsWith("--seconds="))?.slice("--seconds=".length) ?? (quick ? 2 : 10));
 const wanted = (Object.keys(SCENARIOS) as ScenarioName[]).filter((name) => (only ? only.includes(name) : !(quick && name === "growth")));
 
 const BUYER_PASSWORD = "bench-password-0123456789";
@@ -91,6 +93,7 @@ async function main(): Promise<number> {
       logFile,
     );
     stops.unshift(() => app.stop());
+    process.stderr.write(`bench: API pid ${app.child!.pid} at ${app.url}, log ${path.relative(ROOT, logFile)}\n`);
     const webhookBaseline = await startBaseline("webhook-baseline.ts", { DATABASE_URL: db.url, WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET });
     stops.unshift(() => webhookBaseline.stop());
     const expressBaseline = await startBaseline("express-baseline.ts", {});
@@ -100,12 +103,12 @@ async function main(): Promise<number> {
     const registered = (await post(`${app.url}/auth/register`, { email, password: BUYER_PASSWORD })).user as { id: string };
     const token = (await post(`${app.url}/auth/login`, { email, password: BUYER_PASSWORD })).accessToken as string;
     const productId = await seedProduct(db.pool);
-    report.notes.push(`API RSS after start-up ${Math.round(rssMb(app.child.pid!))} MB`);
+    report.notes.push(`API RSS after start-up ${Math.round(rssMb(app.child!.pid!))} MB`);
     let series = 0;
     const bench: Bench = {
       quick,
       warmS: quick ? 1 : 2,
-      measureS: quick ? 2 : 10,
+      measureS: seconds,
       db,
       app,
       webhookBaseline,

@@ -1,7 +1,7 @@
 import type { StripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
 import type { BenchDatabase } from "./database.js";
 import type { LoadRequest, LoadResult } from "./load-spec.js";
-import { rssMb, runLoad, type Service } from "./processes.js";
+import { cpuSeconds, rssMb, runLoad, type Service } from "./processes.js";
 import type { Plan, Row } from "./report.js";
 
 /** Everything a scenario needs, set up once by bench/run.ts. */
@@ -39,11 +39,15 @@ export async function measure(
   options: { warm?: LoadRequest; durationS?: number } = {},
 ): Promise<LoadResult> {
   if (options.warm) await runLoad([{ name: `${name} (warm-up)`, url: target.url, connections, durationS: bench.warmS, request: options.warm }]);
+  process.stderr.write(`bench:   ${name} (${connections} conn, ${options.durationS ?? bench.measureS} s)\n`);
+  const cpuBefore = target.child ? cpuSeconds(target.child.pid!) : Number.NaN;
   const [result] = await runLoad([{ name, url: target.url, connections, durationS: options.durationS ?? bench.measureS, request }]);
-  return result!;
+  const cpu = target.child ? cpuSeconds(target.child.pid!) - cpuBefore : Number.NaN;
+  // CPU per answer barely depends on what else the machine runs: the figure to compare changes by.
+  return { ...result!, cpuUsPerOk: (cpu * 1e6) / Math.max(1, result!.ok) };
 }
 
-export const appRss = (bench: Bench) => rssMb(bench.app.child.pid!);
+export const appRss = (bench: Bench) => rssMb(bench.app.child!.pid!);
 
 /** `value` against `limit` with `digits` shown, e.g. "p99 61 ms > 50 ms". */
 export const over = (what: string, value: number, limit: number, unit: string) => `${what} ${Math.round(value)} ${unit} > ${limit} ${unit}`;
@@ -70,3 +74,7 @@ export async function memoryBreakdown(bench: Bench): Promise<string> {
   };
   return `heap used ${mb("nodejs_heap_size_used_bytes")} of ${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB`;
 }
+
+/** "CPU per answer: API 410 µs, baseline 190 µs" (µs of the server process per 2xx). */
+export const cpuNote = (app: LoadResult, baseline?: LoadResult, label = "baseline") =>
+  `CPU per answer: API ${Math.round(app.cpuUsPerOk ?? Number.NaN)} µs${baseline?.cpuUsPerOk !== undefined && !Number.isNaN(baseline.cpuUsPerOk) ? `, ${label} ${Math.round(baseline.cpuUsPerOk)} µs` : ""}`;

@@ -31,6 +31,8 @@ export interface LoadResult {
   ok: number;
   durationS: number;
   statusCodes: Record<string, number>;
+  /** CPU time the target process spent per 2xx answer, µs (set by the runner, not the loader). */
+  cpuUsPerOk?: number;
   /** A `webhook` run used more events than it was given orders (later ones were duplicates). */
   exhausted?: boolean;
 }

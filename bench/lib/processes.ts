@@ -11,7 +11,8 @@ const TSX = ["--import", "tsx"];
 export interface Service {
   name: string;
   url: string;
-  child: ChildProcess;
+  /** Absent for servers in the runner's own process (the stand-in). */
+  child?: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -91,6 +92,18 @@ export function rssMb(pid: number): number {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
     return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; NaN elsewhere). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start at state; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
   }

@@ -1,4 +1,4 @@
-import { measure, over, type Bench } from "../lib/bench-context.js";
+import { cpuNote, measure, over, type Bench } from "../lib/bench-context.js";
 import type { LoadRequest } from "../lib/load-spec.js";
 import { runLoad } from "../lib/processes.js";
 
@@ -35,7 +35,8 @@ export async function checkoutScenario(bench: Bench): Promise<void> {
     headers: { authorization: "Bearer sk_test_benchDirect", "content-type": "application/x-www-form-urlencoded" },
     body: sessionForm(),
   };
-  const baseline = await measure(bench, { ...bench.app, url: bench.standIn.url }, "checkout: stand-in alone", CHECKOUT_CONNECTIONS, direct, { warm: direct });
+  const standIn = { name: "stand-in", url: bench.standIn.url, stop: async () => undefined };
+  const baseline = await measure(bench, standIn, "checkout: stand-in alone", CHECKOUT_CONNECTIONS, direct, { warm: direct });
   const request: LoadRequest = {
     kind: "checkout",
     path: "/payments/checkout-session",
@@ -47,6 +48,7 @@ export async function checkoutScenario(bench: Bench): Promise<void> {
   if (app.throughput < 400) notes.push(`throughput ${Math.round(app.throughput)} req/s < 400 req/s`);
   if (app.p99 > 100) notes.push(over("p99", app.p99, 100, "ms"));
   if (app.errors > 0) notes.push(`status codes ${JSON.stringify(app.statusCodes)}`);
+  notes.push(cpuNote(app));
   bench.rows.push({
     scenario: `checkout creation (${CHECKOUT_CONNECTIONS} conn)`,
     value: app.throughput,
@@ -79,7 +81,7 @@ export async function healthScenario(bench: Bench): Promise<void> {
     ratio,
     target: "≥ 70 %",
     pass: ratio >= 0.7,
-    notes: ratio >= 0.7 ? [] : [`${Math.round(ratio * 100)} % of the bare route < 70 %`],
+    notes: [...(ratio >= 0.7 ? [] : [`${Math.round(ratio * 100)} % of the bare route < 70 %`]), cpuNote(alone, bare, "bare Express")],
   });
 
   const login: LoadRequest = {

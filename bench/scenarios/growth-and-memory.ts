@@ -1,4 +1,4 @@
-import { appRss, measure, type Bench } from "../lib/bench-context.js";
+import { appRss, cpuNote, measure, type Bench } from "../lib/bench-context.js";
 import { completedEventFor, signatureFor } from "../lib/events.js";
 import type { LoadRequest, LoadResult } from "../lib/load-spec.js";
 import { runLoad } from "../lib/processes.js";
@@ -29,7 +29,7 @@ function growthRow(scenario: string, unit: string, grown: LoadResult, small: Loa
     ratio,
     target: "≥ 80 % of small",
     pass: ratio >= 0.8 && grown.errors === 0,
-    notes: [...(ratio >= 0.8 ? [] : [`${Math.round(ratio * 100)} % of the small-table figure < 80 %`]), `small p99 ${small.p99} ms`, ...extra],
+    notes: [...(ratio >= 0.8 ? [] : [`${Math.round(ratio * 100)} % of the small-table figure < 80 %`]), `small p99 ${small.p99} ms`, cpuNote(grown, small, "small tables"), ...extra],
   };
 }
 

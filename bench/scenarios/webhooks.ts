@@ -1,4 +1,4 @@
-import { counter, measure, over, under, type Bench } from "../lib/bench-context.js";
+import { counter, cpuNote, measure, over, under, type Bench } from "../lib/bench-context.js";
 import { eventIdFor, orderIdFor } from "../lib/events.js";
 import type { LoadResult } from "../lib/load-spec.js";
 import type { Service } from "../lib/processes.js";
@@ -60,7 +60,7 @@ export async function webhookIngestScenario(bench: Bench): Promise<void> {
     ratio,
     target: "≥ 1,500/s, p99 ≤ 50 ms, ≥ 60 %",
     pass: notes.length === 0,
-    notes: [...notes, `baseline p99 ${baseline.p99} ms, ${baseline.errors} errors`],
+    notes: [...notes, `baseline p99 ${baseline.p99} ms, ${baseline.errors} errors`, cpuNote(app, baseline)],
     ...(correct ? {} : { broken: "2xx answers and paid orders differ" }),
   });
 }
@@ -97,7 +97,7 @@ export async function duplicateStormScenario(bench: Bench): Promise<void> {
     ratio: app.result.throughput / baseline.result.throughput,
     target: "≥ 1,500/s; 1 row, 1 transition",
     pass: notes.length === 0,
-    notes: [...notes, `checked: ${app.ledgerRows} ledger row, ${transitions} transition, order ${app.status}`],
+    notes: [...notes, `checked: ${app.ledgerRows} ledger row, ${transitions} transition, order ${app.status}`, cpuNote(app.result, baseline.result)],
     ...(correct ? {} : { broken: "the redelivered event was applied more than once (or not at all)" }),
   });
 }
