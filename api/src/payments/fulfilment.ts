@@ -91,11 +91,19 @@ export async function recordEvent(
 // $1 event id | $2 type | $3 payload | $4 order id | $5 target | $6 allowed-from states
 // $7 session amount | $8 currency | $9 session id | $10 payment intent | $11 now
 // $12 whether money moved (paid/processing): then the session must match an order exactly.
+//
+// An event already in the ledger (a redelivery) changes nothing, so it is answered without
+// locking the order: a storm of redeliveries of one event would otherwise queue on one row
+// lock, each lock a WAL record and a commit flush (bench/README.md). Concurrent first
+// deliveries still both lock, and ON CONFLICT lets only one of them record the event.
 const APPLY_SESSION_SQL = `
-WITH o AS (
+WITH seen AS (
+  SELECT "orderId" FROM "PaymentEvent" WHERE "stripeEventId" = $1::text
+), o AS (
   SELECT "id", "status", "amountTotal", "currency", "stripeCheckoutSessionId" AS sid
   FROM "Order"
-  WHERE ($4::uuid IS NOT NULL AND "id" = $4::uuid) OR ($4::uuid IS NULL AND "stripeCheckoutSessionId" = $9::text)
+  WHERE (($4::uuid IS NOT NULL AND "id" = $4::uuid) OR ($4::uuid IS NULL AND "stripeCheckoutSessionId" = $9::text))
+    AND NOT EXISTS (SELECT 1 FROM seen)
   FOR UPDATE
 ), d AS (
   SELECT o."id", o."status" AS previous,
@@ -113,7 +121,7 @@ WITH o AS (
 ), ins AS (
   INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload")
   SELECT $1::text, $2::text, d."id", d.outcome::"PaymentEventOutcome", $3::jsonb FROM d
-  WHERE $1::text IS NOT NULL
+  WHERE $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM seen)
   ON CONFLICT ("stripeEventId") DO NOTHING
   RETURNING 1
 ), upd AS (
@@ -127,5 +135,6 @@ WITH o AS (
   WHERE t."id" = d."id" AND d.outcome = 'processed' AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM ins))
   RETURNING t."status"
 )
-SELECT d.previous, d."id" AS order_id, d.outcome, (SELECT count(*) FROM ins)::int AS recorded, (SELECT "status" FROM upd) AS next
+SELECT d.previous, COALESCE(d."id", (SELECT "orderId" FROM seen)) AS order_id, d.outcome,
+  (SELECT count(*) FROM ins)::int AS recorded, (SELECT "status" FROM upd) AS next
 FROM d`;
