@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
     await launcher.ready(90_000);
   } catch (err) {
     await launcher.interrupt();
-    removeDataDir(dataDir);
+    await removeDataDir(dataDir);
     throw err;
   }
   project.provide("sandbox", {
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     const code = await launcher.interrupt();
-    removeDataDir(dataDir);
+    await removeDataDir(dataDir);
     if (code !== 0) throw new Error(`the launcher exited with ${code} after SIGINT:\n${launcher.output().slice(-3000)}`);
   };
 }

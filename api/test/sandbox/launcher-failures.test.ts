@@ -19,6 +19,20 @@ function processesUsing(dataDir: string): string[] {
   return found;
 }
 
+/** The API's processes (tsx watch, the API) that a launcher started: they carry its PID. */
+function apiProcessesOf(launcherPid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SANDBOX_LAUNCHER_PID=${launcherPid}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 function occupy(port: number): Promise<net.Server> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -92,13 +106,18 @@ describe("npm run dev (the sandbox launcher) when things are in the way", () => 
       const first = launch(ports, dataDir);
       await first.ready();
 
+      expect(apiProcessesOf(first.child.pid!)).not.toEqual([]);
+      // Killed along with its terminal: nothing reads what the launcher's children write any more.
       first.child.kill("SIGKILL");
       await first.exited;
+      first.child.stdout!.destroy();
+      first.child.stderr!.destroy();
       const lock = path.join(dataDir, "postgres", "postmaster.pid");
       const leftover = Number(readFileSync(lock, "utf8").split("\n")[0]);
       expect(isAlive(leftover)).toBe(true);
-      // The API notices its launcher is gone and stops (parent-watch.mjs), freeing its port.
-      await expect.poll(() => portAnswers(ports.api), { timeout: 15_000, interval: 200 }).toBe(false);
+      // The API's processes notice their launcher is gone and end (parent-watch.mjs).
+      await expect.poll(() => apiProcessesOf(first.child.pid!), { timeout: 15_000, interval: 200 }).toEqual([]);
+      expect(await portAnswers(ports.api)).toBe(false);
 
       const second = launch(ports, dataDir);
       await second.ready();

@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { clearLeftoverServer } from "../../src/dev/sandbox/dev-postgres.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -54,7 +55,9 @@ export function makeDataDir(): string {
   return dir;
 }
 
-export function removeDataDir(dir: string): void {
+/** Stops a PostgreSQL a failed test left running there, then deletes the folder. */
+export async function removeDataDir(dir: string): Promise<void> {
+  await clearLeftoverServer(path.join(dir, "postgres"));
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -67,11 +70,10 @@ export function startLauncher(options: { ports: SandboxPorts; dataDir: string; a
     STRIPE_STAND_IN_PORT: String(ports.stripe),
     DEV_DATABASE_PORT: String(ports.postgres),
     DEV_DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
     ...options.env,
   };
   // The sandbox decides these; a test runner's own values must not leak in.
-  for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_URL", "DATABASE_URL", "NODE_OPTIONS"]) {
+  for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_URL", "DATABASE_URL", "NODE_OPTIONS", "LOG_LEVEL"]) {
     if (!options.env?.[name]) delete env[name];
   }
   const child = spawn(process.execPath, ["--import", "tsx", "api/src/dev/sandbox/main.ts", "--no-watch", ...(options.args ?? [])], {
