@@ -29,11 +29,14 @@ class Running {
   add(name: string, stop: () => Promise<void>) {
     this.stops.push({ name, stop });
   }
-  async stopAll() {
+  /** Resolves with how many parts there were to stop. */
+  async stopAll(): Promise<number> {
+    const count = this.stops.length;
     for (const { name, stop } of this.stops.reverse()) {
       await stop().catch((err: unknown) => complain(`Could not stop ${name}: ${(err as Error).message}`));
     }
     this.stops.length = 0;
+    return count;
   }
 }
 
@@ -110,8 +113,8 @@ async function main(): Promise<void> {
   const stop = (code: number) =>
     (stopping ??= (async () => {
       abort.abort();
-      await running.stopAll();
-      say(code === 0 ? "Sandbox stopped." : "Sandbox stopped after an error.");
+      const stopped = await running.stopAll();
+      if (code === 0 || stopped > 0) say(code === 0 ? "Sandbox stopped." : "Sandbox stopped after an error.");
       process.exit(code);
     })());
   const onSignal = (signal: NodeJS.Signals) => {
