@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
@@ -5,14 +6,13 @@ import type { Logger } from "../logger.js";
 import { callStripe } from "../stripe/stripe-client.js";
 import {
   claimIdempotencyKey,
-  completeIdempotencyKey,
   dropIdempotencyKey,
-  linkIdempotencyKey,
   releaseIdempotencyKey,
   requestHash,
   type KeyRow,
 } from "./idempotency.js";
-import { priceCart, type CartLine, type PricedCart } from "./pricing.js";
+import { insertPendingOrder, recordSession } from "./order-writes.js";
+import { priceCart, type CartLine, type CatalogProduct, type PricedCart } from "./pricing.js";
 
 export interface CheckoutResponse {
   orderId: string;
@@ -64,8 +64,9 @@ export async function startCheckout(
       if (key) key.orderId = attempt.id;
     }
     const session = await createSession(ctx, attempt, log);
-    const body = await storeSession(ctx, attempt.id, session);
-    if (key && !(await completeIdempotencyKey(ctx, key, 201, body))) {
+    const expiresAt = new Date(session.expires_at * 1000);
+    const body: CheckoutResponse = { orderId: attempt.id, sessionId: session.id, url: session.url ?? "", expiresAt: expiresAt.toISOString() };
+    if (!(await recordSession(ctx, { orderId: attempt.id, sessionId: session.id, url: session.url, expiresAt, key, status: 201, body }))) {
       // This request outlived its claim; the answer is still the order's one session.
       log.warn({ orderId: attempt.id }, "idempotency claim was taken over before completion");
     }
@@ -88,8 +89,11 @@ export async function startCheckout(
 }
 
 async function loadAndPrice(ctx: AppContext, lines: CartLine[]): Promise<PricedCart> {
-  const products = await ctx.prisma.product.findMany({ where: { id: { in: [...new Set(lines.map((l) => l.productId))] } } });
-  return priceCart(lines, products);
+  const { rows } = await ctx.db.pool.query<CatalogProduct>(
+    `SELECT "id", "name", "description", "unitAmount", "currency", "active" FROM "Product" WHERE "id" = ANY($1::uuid[])`,
+    [[...new Set(lines.map((l) => l.productId))]],
+  );
+  return priceCart(lines, rows);
 }
 
 /** The order a claimed key already started, unless that attempt can no longer succeed. */
@@ -108,26 +112,20 @@ async function resumableAttempt(ctx: AppContext, orderId: string, userId: string
   return attempt;
 }
 
-/** One transaction: the order, its lines (prices copied) and the key's link to it. */
+/**
+ * The order, its lines (prices copied) and the key's link to it, in one statement. The id
+ * is made here, so the stored session parameters can name the order they belong to.
+ */
 async function createPendingOrder(ctx: AppContext, userId: string, cart: PricedCart, key: KeyRow | undefined): Promise<Attempt> {
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + ctx.config.checkout.sessionTtlMinutes * 60_000);
-  return ctx.prisma.$transaction(async (tx) => {
-    const order = await tx.order.create({
-      data: {
-        userId,
-        status: "pending",
-        amountTotal: cart.amountTotal,
-        currency: cart.currency,
-        checkoutExpiresAt: expiresAt,
-        items: { create: cart.lines.map(({ productId, name, quantity, unitAmount }) => ({ productId, name, quantity, unitAmount })) },
-      },
-    });
-    const checkoutParams = sessionParams(ctx, order.id, cart, expiresAt);
-    await tx.order.update({ where: { id: order.id }, data: { checkoutParams: checkoutParams as object } });
-    if (key) await linkIdempotencyKey(tx, key, order.id);
-    return { id: order.id, status: order.status, checkoutParams, checkoutExpiresAt: expiresAt };
-  });
+  const id = randomUUID();
+  const checkoutParams = sessionParams(ctx, id, cart, expiresAt);
+  if (!(await insertPendingOrder(ctx, { id, userId, cart, expiresAt, checkoutParams, key }))) {
+    // Another request took the key over while this one waited: nothing was written.
+    throw new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
+  }
+  return { id, status: "pending", checkoutParams, checkoutExpiresAt: expiresAt };
 }
 
 function sessionParams(ctx: AppContext, orderId: string, cart: PricedCart, expiresAt: Date): Stripe.Checkout.SessionCreateParams {
@@ -155,15 +153,6 @@ function createSession(ctx: AppContext, attempt: Attempt, log: Logger): Promise<
   return callStripe(ctx, log, "checkout.sessions.create", { orderId: attempt.id }, () =>
     ctx.stripe.checkout.sessions.create(attempt.checkoutParams, { idempotencyKey: `checkout-session-${attempt.id}` }),
   );
-}
-
-async function storeSession(ctx: AppContext, orderId: string, session: Stripe.Checkout.Session): Promise<CheckoutResponse> {
-  const expiresAt = new Date(session.expires_at * 1000);
-  await ctx.prisma.order.updateMany({
-    where: { id: orderId, OR: [{ stripeCheckoutSessionId: null }, { stripeCheckoutSessionId: session.id }] },
-    data: { stripeCheckoutSessionId: session.id, checkoutUrl: session.url, checkoutExpiresAt: expiresAt },
-  });
-  return { orderId, sessionId: session.id, url: session.url ?? "", expiresAt: expiresAt.toISOString() };
 }
 
 async function expireOrder(ctx: AppContext, orderId: string): Promise<void> {

@@ -77,29 +77,9 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
   }
 }
 
+// Linking the key to its new order and storing the answer to replay are part of the
+// checkout's own single-statement writes (order-writes.ts), fenced the same way.
 const held = (row: KeyRow) => ({ id: row.id, claimToken: row.claimToken, state: "in_progress" as const });
-
-/** Stores the answer to replay and releases the claim; false when the claim was lost. */
-export async function completeIdempotencyKey(ctx: AppContext, row: KeyRow, status: number, body: object): Promise<boolean> {
-  const { count } = await ctx.prisma.idempotencyKey.updateMany({
-    where: held(row),
-    data: { state: "completed", responseStatus: status, responseBody: body, lockedUntil: null },
-  });
-  return count === 1;
-}
-
-/** Links the key to the order this claim created, inside that order's transaction. */
-export async function linkIdempotencyKey(
-  tx: Pick<AppContext["prisma"], "idempotencyKey">,
-  row: KeyRow,
-  orderId: string,
-): Promise<void> {
-  const { count } = await tx.idempotencyKey.updateMany({ where: { ...held(row), orderId: null }, data: { orderId } });
-  if (count !== 1) {
-    // Another request took the key over while this one waited: roll this order back.
-    throw new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
-  }
-}
 
 /** The attempt stays open (e.g. Stripe unreachable): a retry with the key may resume it. */
 export async function releaseIdempotencyKey(ctx: AppContext, row: KeyRow, options: { forgetOrder?: boolean } = {}): Promise<void> {

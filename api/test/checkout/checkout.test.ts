@@ -182,7 +182,8 @@ describe("Idempotency-Key claims", () => {
   });
 
   it("when a holder outlives its claim and another request took over, then the old holder's writes change nothing", async () => {
-    const { claimIdempotencyKey, completeIdempotencyKey, linkIdempotencyKey } = await import("../../src/checkout/idempotency.js");
+    const { claimIdempotencyKey } = await import("../../src/checkout/idempotency.js");
+    const { insertPendingOrder, recordSession } = await import("../../src/checkout/order-writes.js");
     const { user } = await createBuyer(t.ctx);
     const first = await claimIdempotencyKey(t.ctx, user.id, "fenced", "hash");
     expect(first.kind).toBe("owned");
@@ -192,11 +193,15 @@ describe("Idempotency-Key claims", () => {
     if (first.kind !== "owned" || second.kind !== "owned") return;
     expect(second.row.claimToken).not.toBe(first.row.claimToken);
 
-    expect(await completeIdempotencyKey(t.ctx, first.row, 201, { stale: true })).toBe(false);
-    await expect(t.ctx.prisma.$transaction((tx) => linkIdempotencyKey(tx, first.row, "00000000-0000-4000-8000-000000000001"))).rejects.toMatchObject({ code: "REQUEST_IN_PROGRESS" });
+    const orderId = "00000000-0000-4000-8000-000000000001";
+    const session = { orderId, sessionId: "cs_test_fenced", url: null, expiresAt: new Date(), status: 201 };
+    expect(await recordSession(t.ctx, { ...session, key: first.row, body: { stale: true } })).toBe(false);
+    const cart = { currency: "eur", amountTotal: 1000, lines: [{ productId: book.id, name: "Book", description: "", quantity: 1, unitAmount: 1000 }] };
+    expect(await insertPendingOrder(t.ctx, { id: orderId, userId: user.id, cart, expiresAt: new Date(), checkoutParams: {}, key: first.row })).toBe(false);
+    expect(await t.ctx.prisma.order.count({ where: { id: orderId } })).toBe(0);
     const row = await t.ctx.prisma.idempotencyKey.findFirstOrThrow({ where: { userId: user.id, key: "fenced" } });
     expect(row).toMatchObject({ state: "in_progress", orderId: null, responseBody: null });
-    expect(await completeIdempotencyKey(t.ctx, second.row, 201, { fresh: true })).toBe(true);
+    expect(await recordSession(t.ctx, { ...session, key: second.row, body: { fresh: true } })).toBe(true);
   });
 });
 
