@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startStripeStandIn, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
 import { TEST_SECRETS } from "../helpers/constants.js";
 import { startAppProcess, type AppProcess } from "./support/app-process.js";
-import { checkout, createBuyer, createProduct, ordersOf } from "./support/fixtures.js";
+import { createBuyer, createProduct, ordersOf } from "./support/fixtures.js";
 import { attempt, call } from "./support/http.js";
 import { openWorld, processEnv, type World } from "./support/world.js";
 
@@ -46,7 +46,10 @@ describe("graceful drain", () => {
     const product = await createProduct(world.ctx, { unitAmount: 700 });
     const buyer = await createBuyer(world.ctx);
     stripe.injectFault({ method: "POST", path: "/v1/checkout/sessions", latencyMs: STRIPE_LATENCY_MS });
-    const inFlight = Array.from({ length: IN_FLIGHT }, () => checkout(app, buyer.auth, [{ productId: product.id, quantity: 3 }]));
+    // A connection cut by the server shows as status 0 (with its error code), never as a rejection.
+    const inFlight = Array.from({ length: IN_FLIGHT }, () =>
+      attempt(app.url, { method: "POST", path: "/payments/checkout-session", headers: { authorization: buyer.auth }, body: { items: [{ productId: product.id, quantity: 3 }] } }),
+    );
     // Every one of them has reached Stripe: all 50 are inside the app, waiting.
     await vi.waitFor(() => expect(stripe.requests.filter((r) => r.path === "/v1/checkout/sessions")).toHaveLength(IN_FLIGHT), { timeout: 20_000, interval: 20 });
 

@@ -4,11 +4,14 @@ import { startServer, type RunningServer } from "../../src/server.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
 import { call } from "./support/http.js";
 
-/** The server's own limits (api/src/server.ts), read from the running server below. */
+/**
+ * What this suite promises: a client that trickles its headers is cut within 15 s, one that
+ * trickles its body within 35 s (the server's headersTimeout and requestTimeout, checked
+ * every second, plus slack for a loaded machine).
+ */
+const HEADERS_BOUND_MS = 15_000;
+const BODY_BOUND_MS = 35_000;
 let headersTimeoutMs: number;
-let requestTimeoutMs: number;
-/** Node checks connections every second (DECISIONS 13): a deadline may be overrun by that much. */
-const CHECK_SLACK_MS = 3000;
 
 let t: TestApp;
 let running: RunningServer;
@@ -17,7 +20,6 @@ beforeAll(async () => {
   t = await setupTestApp({ name: "reliability-slow-clients", env: { AUTH_RATE_LIMIT: "100000" } });
   running = await startServer(t.ctx, t.app, 0, "127.0.0.1");
   headersTimeoutMs = running.server.headersTimeout;
-  requestTimeoutMs = running.server.requestTimeout;
 });
 afterAll(async () => {
   running?.server.closeAllConnections();
@@ -65,10 +67,10 @@ const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4
 
 // Concurrent: each waits on a server deadline, and none writes anything.
 describe.concurrent("slow-loris and header floods", () => {
-  it("when 20 clients send their headers one byte at a time, then each is cut with a 408 problem+json within headersTimeout, while others are served", async () => {
+  it("when 20 clients send their headers one byte at a time, then each is cut with a 408 problem+json within 15 s, while others are served", async () => {
     const usersBefore = await t.ctx.prisma.user.count();
     const head = "POST /auth/register HTTP/1.1\r\nHost: api.test\r\nContent-Type: application/json\r\n";
-    const loris = Array.from({ length: 20 }, () => slowClient(head, "X-Slow-Loris: keep-waiting\r\n", 250, headersTimeoutMs + CHECK_SLACK_MS + 5000));
+    const loris = Array.from({ length: 20 }, () => slowClient(head, "X-Slow-Loris: keep-waiting\r\n", 250, HEADERS_BOUND_MS + 5000));
 
     // Meanwhile the server still answers everyone else at once.
     const healthy = await call(`http://127.0.0.1:${running.port}`, { path: "/health", timeoutMs: 2000 });
@@ -78,19 +80,19 @@ describe.concurrent("slow-loris and header floods", () => {
       expect(statusOf(outcome.received)).toBe(408);
       expect(outcome.received).toMatch(/content-type: application\/problem\+json/i);
       expect(bodyOf(outcome.received)).toMatchObject({ status: 408, code: "VALIDATION_FAILED" });
-      expect(outcome.closedAfterMs).toBeLessThan(headersTimeoutMs + CHECK_SLACK_MS);
+      expect(outcome.closedAfterMs).toBeLessThan(HEADERS_BOUND_MS);
     }
     expect(await t.ctx.prisma.user.count()).toBe(usersBefore);
   });
 
-  it("when a client sends its body one byte at a time, then the connection is cut within requestTimeout and nothing is written", async () => {
+  it("when a client sends its body one byte at a time, then the connection is cut within 35 s and nothing is written", async () => {
     const usersBefore = await t.ctx.prisma.user.count();
     const body = JSON.stringify({ email: "slow-body@example.test", password: "Pw-SuiteMarker-slow-0123" });
     const head = `POST /auth/register HTTP/1.1\r\nHost: api.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 100_000}\r\n\r\n`;
 
-    const outcome = await slowClient(head, body, 500, requestTimeoutMs + CHECK_SLACK_MS + 5000);
+    const outcome = await slowClient(head, body, 500, BODY_BOUND_MS + 5000);
 
-    expect(outcome.closedAfterMs).toBeLessThan(requestTimeoutMs + CHECK_SLACK_MS);
+    expect(outcome.closedAfterMs).toBeLessThan(BODY_BOUND_MS);
     expect(outcome.closedAfterMs).toBeGreaterThan(headersTimeoutMs);
     expect([0, 408]).toContain(statusOf(outcome.received));
     expect(await t.ctx.prisma.user.count()).toBe(usersBefore);

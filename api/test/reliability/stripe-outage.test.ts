@@ -48,7 +48,7 @@ describe("Stripe outage", () => {
     { name: "answers 429 without a retry hint", fault: { status: 429 }, retried: false },
     { name: "hangs", fault: { latencyMs: 20_000 }, retried: true },
     { name: "drops the connection", fault: { drop: true }, retried: true },
-    { name: "creates the session but the answer is lost", fault: { status: 500, afterProcessing: true }, retried: true },
+    { name: "creates the session, answer lost", fault: { status: 500, afterProcessing: true }, retried: true },
   ];
 
   it.each(outages)("when Stripe $name, then 502 within 15 s, and once Stripe is back a retry completes the same order with one session and one key", async ({ fault, retried }) => {

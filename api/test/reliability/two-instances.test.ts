@@ -1,8 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes, randomUUID } from "node:crypto";
+import { readdirSync } from "node:fs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startStripeStandIn, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
 import { createUser } from "../helpers/auth.js";
 import { TEST_SECRETS, testPassword } from "../helpers/constants.js";
+import { adminQuery, databaseUrl } from "../helpers/database.js";
+import { REPO_ROOT, runTs } from "../helpers/run-script.js";
 import { eventOf } from "../helpers/payments.js";
 import { startAppProcess, type AppProcess } from "./support/app-process.js";
 import { checkout, createBuyer, createProduct, metric, ordersOf, randomClientIp } from "./support/fixtures.js";
@@ -150,5 +154,28 @@ describe.each(modes)("two instances, one database, through $mode", ({ pooled }) 
     expect(ready.map((r) => r.status)).toEqual([200, 200]);
     // No statement failed in the pooler (a named prepared statement reused across transactions would).
     expect(log).not.toMatch(/ERROR|prepared statement/i);
+  });
+
+  it.runIf(pooled)("when migrations run with DATABASE_URL on PgBouncer, then they use DIRECT_DATABASE_URL and apply every migration", async () => {
+    const name = `mig_${randomBytes(5).toString("hex")}`;
+    const admin = inject("adminDatabaseUrl");
+    await adminQuery(admin, `CREATE DATABASE "${name}"`);
+    try {
+      const direct = databaseUrl(admin, name);
+      const result = await runTs("api/src/scripts/migrate.ts", { DATABASE_URL: bouncer!.urlFor(direct), DIRECT_DATABASE_URL: direct, LOG_LEVEL: "info" });
+
+      expect(result.code, result.stderr).toBe(0);
+      const client = new pg.Client({ connectionString: direct });
+      await client.connect();
+      const { rows } = await client.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL`);
+      await client.end();
+      const applied = rows.map((r) => r.migration_name);
+      const files = readdirSync(`${REPO_ROOT}/prisma/migrations`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      expect(applied.sort()).toEqual(files.sort());
+      // The advisory lock and the migration scripts never went through the pooler.
+      expect(await bouncer!.log()).not.toContain(`db=${name}`);
+    } finally {
+      await adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
   });
 });
