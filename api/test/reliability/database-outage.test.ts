@@ -85,10 +85,9 @@ describe("database outage", () => {
   });
 
   afterAll(async () => {
-    await app?.stop();
-    await stripe?.close();
-    await world?.close();
-    await proxy?.close();
+    // Each resource is released even when an earlier one fails to close (no stray PostgreSQL).
+    await Promise.allSettled([app?.stop(), stripe?.close()]);
+    await Promise.allSettled([world?.close(), proxy?.close()]);
     await postgres?.stop();
   });
 

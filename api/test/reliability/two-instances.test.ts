@@ -56,10 +56,11 @@ describe.each(modes)("two instances, one database, through $mode", ({ pooled }) 
   });
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await bouncer?.stop();
-    await stripe?.close();
+    // Each resource is released even when an earlier one fails to close (no stray PgBouncer).
+    const results = await Promise.allSettled([a?.stop(), b?.stop()]);
+    await Promise.allSettled([bouncer?.stop(), stripe?.close()]);
     await world?.close();
+    for (const result of results) if (result.status === "rejected") throw result.reason;
   });
 
   it("when the same webhook event is sent 100 times across both instances in parallel, then one ledger row and one transition", async () => {
