@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AppContext } from "../context.js";
+import { AppError } from "../errors.js";
+import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problem.js";
+import { chooseRequestId } from "../http/request-id.js";
+import { receiveWebhook } from "./webhook-service.js";
+
+/** Stripe's events are a few kB; a megabyte is far beyond any of them. */
+const MAX_BODY_BYTES = 1024 * 1024;
+const ROUTE = "/webhooks/stripe";
+// As Express matched the route: any case, an optional trailing slash, any query string.
+const PATH = /^\/webhooks\/stripe\/?(?:\?.*)?$/i;
+
+export interface WebhookEndpoint {
+  /** True for the requests it answers: POST /webhooks/stripe. */
+  matches(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * POST /webhooks/stripe on plain `node:http`, answered before Express sees the request
+ * (app.ts). It is the route Stripe hits in bursts (a flash sale, a backlog redelivered
+ * after an outage), it is server to server, so browser headers and CORS mean nothing to
+ * it, and Express's per-request setup cost more CPU than the whole event (bench/README.md).
+ * It keeps everything else every route has: the request id, the request's log line, the
+ * HTTP metrics, `Connection: close` while draining, problem+json errors, Sentry for 5xx.
+ *
+ * The body is read raw (the signature covers the exact bytes), whatever its type, up to
+ * 1 MB (413 beyond). Verification and processing are webhook-service.ts: a bad signature
+ * is 400 before anything is written; a processing failure is 500, so Stripe redelivers.
+ */
+export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
+  return {
+    matches: (req) => req.method === "POST" && PATH.test(req.url ?? ""),
+    handle(req, res) {
+      const started = process.hrtime.bigint();
+      const requestId = chooseRequestId(req.headers["x-request-id"]);
+      res.setHeader("X-Request-Id", requestId);
+      if (ctx.lifecycle.draining) res.setHeader("Connection", "close");
+      const log = ctx.logger.child({ requestId });
+      const line = () => ({ req: { method: "POST", url: ROUTE }, res: { statusCode: res.statusCode }, responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6) });
+      const onFinish = () => {
+        res.off("close", onClose);
+        const status = res.statusCode;
+        ctx.metrics.httpRequest({ method: "POST", route: ROUTE, status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+        log[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
+      };
+      const onClose = () => {
+        res.off("finish", onFinish);
+        log.warn(line(), "request aborted");
+      };
+      res.once("finish", onFinish);
+      res.once("close", onClose);
+
+      const fail = (err: unknown) => {
+        if (res.headersSent) return;
+        let error: AppError;
+        if (err instanceof AppError) {
+          error = err;
+        } else {
+          log.error({ err, requestId }, "unexpected error");
+          error = new AppError("INTERNAL", "An unexpected error occurred.");
+        }
+        if (error.status >= 500) ctx.errorReporter.captureUnexpected(err, requestId);
+        send(res, error.status, PROBLEM_CONTENT_TYPE, JSON.stringify(problemBody(error, requestId)));
+      };
+      const tooLarge = () => fail(new AppError("PAYLOAD_TOO_LARGE", "The body is too large."));
+
+      if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) return tooLarge();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+        // Node discards the rest of the body once the answer is sent.
+        req.off("data", onData);
+        tooLarge();
+      };
+      req.on("data", onData);
+      req.once("end", () => {
+        if (size > MAX_BODY_BYTES) return;
+        const signature = req.headers["stripe-signature"];
+        receiveWebhook(ctx, Buffer.concat(chunks, size), Array.isArray(signature) ? signature[0] : signature, log).then(
+          () => send(res, 200, "application/json", '{"received":true}'),
+          fail,
+        );
+      });
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { "Content-Type": `${type}; charset=utf-8`, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
