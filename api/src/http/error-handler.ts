@@ -41,21 +41,27 @@ export function errorHandler(logger: Logger, hooks: ErrorHandlerHooks = {}): Err
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const requestId = String(req.id);
-    let error: AppError;
-    if (err instanceof AppError) {
-      error = err;
-    } else if (err && typeof err === "object" && "type" in err && fromBodyParser(err)) {
-      error = fromBodyParser(err)!;
-    } else if (isDatabaseUnavailable(err)) {
-      (req.log ?? logger).error({ err: summarize(err), requestId }, "database unavailable");
-      error = serviceUnavailable("The database is unavailable; retry later.");
-    } else {
-      (req.log ?? logger).error({ err, requestId }, "unexpected error");
-      error = new AppError("INTERNAL", "An unexpected error occurred.");
-    }
+    const error = toProblem(err, req.log ?? logger, requestId);
     if (error.status >= 500) hooks.onUnexpected?.(err, requestId);
     sendProblem(res, error, requestId);
   };
+}
+
+/**
+ * Any thrown value as one of our errors: known errors as they are, body-parser's and
+ * database outages translated, anything else logged once and hidden behind a generic 500.
+ * Shared with the webhook endpoint, which is answered before Express.
+ */
+export function toProblem(err: unknown, log: Logger, requestId: string): AppError {
+  if (err instanceof AppError) return err;
+  const parserError = err && typeof err === "object" && "type" in err ? fromBodyParser(err as { type?: string }) : undefined;
+  if (parserError) return parserError;
+  if (isDatabaseUnavailable(err)) {
+    log.error({ err: summarize(err), requestId }, "database unavailable");
+    return serviceUnavailable("The database is unavailable; retry later.");
+  }
+  log.error({ err, requestId }, "unexpected error");
+  return new AppError("INTERNAL", "An unexpected error occurred.");
 }
 
 function summarize(err: unknown) {

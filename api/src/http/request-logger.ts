@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 import type { Logger } from "../logger.js";
 
@@ -12,26 +13,37 @@ import type { Logger } from "../logger.js";
  */
 export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const started = Date.now();
     const log = logger.child({ requestId: req.id });
     req.log = log;
-    const line = () => ({
-      req: { method: req.method, url: req.originalUrl.split("?")[0] },
-      res: { statusCode: res.statusCode },
-      responseTime: Date.now() - started,
-    });
-    const onFinish = () => {
-      res.off("close", onClose);
-      const status = res.statusCode;
-      log[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
-    };
-    // The client went away before the response was complete.
-    const onClose = () => {
-      res.off("finish", onFinish);
-      log.warn(line(), "request aborted");
-    };
-    res.once("finish", onFinish);
-    res.once("close", onClose);
+    logWhenDone(log, res, { method: req.method, url: req.originalUrl.split("?")[0] ?? "" });
     next();
   };
+}
+
+/**
+ * Writes the request's one line when its response finishes ("request completed", at
+ * error/warn/info by status) or the client goes away first ("request aborted"). Shared
+ * by every route, including the webhook endpoint that is answered before Express.
+ */
+export function logWhenDone(
+  log: Logger,
+  res: ServerResponse,
+  request: { method: string; url: string },
+  onFinished?: (status: number, seconds: number) => void,
+): void {
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const line = () => ({ req: request, res: { statusCode: res.statusCode }, responseTime: Math.round(elapsed() * 1000) });
+  const onFinish = () => {
+    res.off("close", onClose);
+    const status = res.statusCode;
+    onFinished?.(status, elapsed());
+    log[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
+  };
+  const onClose = () => {
+    res.off("finish", onFinish);
+    log.warn(line(), "request aborted");
+  };
+  res.once("finish", onFinish);
+  res.once("close", onClose);
 }

@@ -3,6 +3,8 @@ import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problem.js";
 import { chooseRequestId } from "../http/request-id.js";
+import { toProblem } from "../http/error-handler.js";
+import { logWhenDone } from "../http/request-logger.js";
 import { receiveWebhook } from "./webhook-service.js";
 
 /** Stripe's events are a few kB; a megabyte is far beyond any of them. */
@@ -33,34 +35,17 @@ export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
   return {
     matches: (req) => req.method === "POST" && PATH.test(req.url ?? ""),
     handle(req, res) {
-      const started = process.hrtime.bigint();
       const requestId = chooseRequestId(req.headers["x-request-id"]);
       res.setHeader("X-Request-Id", requestId);
       if (ctx.lifecycle.draining) res.setHeader("Connection", "close");
       const log = ctx.logger.child({ requestId });
-      const line = () => ({ req: { method: "POST", url: ROUTE }, res: { statusCode: res.statusCode }, responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6) });
-      const onFinish = () => {
-        res.off("close", onClose);
-        const status = res.statusCode;
-        ctx.metrics.httpRequest({ method: "POST", route: ROUTE, status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-        log[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
-      };
-      const onClose = () => {
-        res.off("finish", onFinish);
-        log.warn(line(), "request aborted");
-      };
-      res.once("finish", onFinish);
-      res.once("close", onClose);
+      logWhenDone(log, res, { method: "POST", url: ROUTE }, (status, seconds) =>
+        ctx.metrics.httpRequest({ method: "POST", route: ROUTE, status, seconds }),
+      );
 
       const fail = (err: unknown) => {
         if (res.headersSent) return;
-        let error: AppError;
-        if (err instanceof AppError) {
-          error = err;
-        } else {
-          log.error({ err, requestId }, "unexpected error");
-          error = new AppError("INTERNAL", "An unexpected error occurred.");
-        }
+        const error = toProblem(err, log, requestId);
         if (error.status >= 500) ctx.errorReporter.captureUnexpected(err, requestId);
         send(res, error.status, PROBLEM_CONTENT_TYPE, JSON.stringify(problemBody(error, requestId)));
       };
