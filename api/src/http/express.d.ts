@@ -11,7 +11,5 @@ declare module "express-serve-static-core" {
     input?: { body?: unknown; query?: unknown; params?: unknown };
     /** The authenticated caller, set by requireAuth (api/src/auth). */
     user?: { id: string; role: "USER" | "ADMIN" };
-    /** The raw webhook body, kept only on the webhook route. */
-    rawBody?: Buffer;
   }
 }
