@@ -24,7 +24,12 @@ export interface FulfilmentResult {
  * run at the same moment.
  *
  * It is one SQL statement, so it is atomic without an explicit transaction and costs one
- * round trip (the webhook's hot path):
+ * round trip (the webhook's hot path). The statement lives in the database function
+ * `apply_session_state` (prisma/migrations/20261123140000_apply_session_state_function),
+ * because PL/pgSQL keeps its plan for the session: sent as an unnamed statement (the only
+ * kind PgBouncer's transaction pooling allows) it was parsed and planned on every event,
+ * 0.36 ms of PostgreSQL CPU each (bench/README.md). What it does:
+ * - a redelivery of an event already in the ledger changes nothing and locks nothing;
  * - the order row is locked (`FOR UPDATE`), so concurrent deliveries of events for one
  *   order serialise, and a waiter re-reads the row as the winner left it;
  * - the ledger row is inserted with `ON CONFLICT DO NOTHING` on the unique Stripe event
@@ -43,6 +48,8 @@ export async function applySessionState(
   const target = targetForSession(session, event?.type);
   const orderId = orderIdOfSession(session) ?? null;
   const checksAmount = target === "paid" || target === "processing";
+  // apply_session_state's parameters, in this order. The last one says whether money moved
+  // (paid/processing): then the session must match an order exactly.
   const params = [
     event?.id ?? null,
     event?.type ?? null,
@@ -58,7 +65,8 @@ export async function applySessionState(
     checksAmount,
   ];
   const { rows } = await ctx.db.pool.query<{ previous: OrderStatus | null; order_id: string | null; outcome: string; recorded: number; next: OrderStatus | null }>(
-    APPLY_SESSION_SQL,
+    `SELECT * FROM apply_session_state($1::text, $2::text, $3::jsonb, $4::uuid, $5::text, $6::"OrderStatus"[],
+       $7::int, $8::text, $9::text, $10::text, $11::timestamptz, $12::boolean)`,
     params,
   );
   const row = rows[0]!;
@@ -88,53 +96,3 @@ export async function recordEvent(
   return result.rowCount === 0 ? "duplicate" : outcome;
 }
 
-// $1 event id | $2 type | $3 payload | $4 order id | $5 target | $6 allowed-from states
-// $7 session amount | $8 currency | $9 session id | $10 payment intent | $11 now
-// $12 whether money moved (paid/processing): then the session must match an order exactly.
-//
-// An event already in the ledger (a redelivery) changes nothing, so it is answered without
-// locking the order: a storm of redeliveries of one event would otherwise queue on one row
-// lock, each lock a WAL record and a commit flush (bench/README.md). Concurrent first
-// deliveries still both lock, and ON CONFLICT lets only one of them record the event.
-const APPLY_SESSION_SQL = `
-WITH seen AS (
-  SELECT "orderId" FROM "PaymentEvent" WHERE "stripeEventId" = $1::text
-), o AS (
-  SELECT "id", "status", "amountTotal", "currency", "stripeCheckoutSessionId" AS sid
-  FROM "Order"
-  WHERE (($4::uuid IS NOT NULL AND "id" = $4::uuid) OR ($4::uuid IS NULL AND "stripeCheckoutSessionId" = $9::text))
-    AND NOT EXISTS (SELECT 1 FROM seen)
-  FOR UPDATE
-), d AS (
-  SELECT o."id", o."status" AS previous,
-    CASE
-      WHEN $5::text IS NULL THEN 'ignored'
-      -- money taken for no order of ours: an operator must look
-      WHEN o."id" IS NULL THEN CASE WHEN $12::boolean THEN 'rejected' ELSE 'ignored' END
-      WHEN $12::boolean AND ($7::int IS NULL OR o."amountTotal" <> $7::int OR o."currency" IS DISTINCT FROM $8::text
-        OR (o.sid IS NOT NULL AND o.sid <> $9::text)) THEN 'rejected'
-      WHEN $12::boolean AND o."status" = 'expired' THEN 'rejected'
-      WHEN o."status" = ANY($6::"OrderStatus"[]) THEN 'processed'
-      ELSE 'ignored'
-    END AS outcome
-  FROM (SELECT 1) AS one LEFT JOIN o ON true
-), ins AS (
-  INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload")
-  SELECT $1::text, $2::text, d."id", d.outcome::"PaymentEventOutcome", $3::jsonb FROM d
-  WHERE $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM seen)
-  ON CONFLICT ("stripeEventId") DO NOTHING
-  RETURNING 1
-), upd AS (
-  UPDATE "Order" AS t SET
-    "status" = $5::"OrderStatus",
-    "paidAt" = CASE WHEN $5::text = 'paid' THEN $11::timestamptz ELSE t."paidAt" END,
-    "stripeCheckoutSessionId" = COALESCE(t."stripeCheckoutSessionId", $9::text),
-    "stripePaymentIntentId" = COALESCE(t."stripePaymentIntentId", $10::text),
-    "updatedAt" = $11::timestamptz
-  FROM d
-  WHERE t."id" = d."id" AND d.outcome = 'processed' AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM ins))
-  RETURNING t."status"
-)
-SELECT d.previous, COALESCE(d."id", (SELECT "orderId" FROM seen)) AS order_id, d.outcome,
-  (SELECT count(*) FROM ins)::int AS recorded, (SELECT "status" FROM upd) AS next
-FROM d`;
