@@ -64,8 +64,10 @@ const server = http.createServer((req, res) => {
     const text = raw.toString("utf8");
     const event = JSON.parse(text) as { id: string; type: string; data: { object: Record<string, unknown> } };
     const s = event.data.object;
+    // A named statement: parsed and planned once per connection (the API cannot, behind
+    // PgBouncer's transaction pooling; it keeps its plan in a PL/pgSQL function instead).
     pool
-      .query(SQL, [event.id, event.type, s.client_reference_id, text, s.id, s.payment_intent, s.amount_total, s.currency])
+      .query({ name: "apply-event", text: SQL, values: [event.id, event.type, s.client_reference_id, text, s.id, s.payment_intent, s.amount_total, s.currency] })
       .then(
         () => answer(res, 200, '{"received":true}'),
         () => answer(res, 500, '{"error":"database"}'),

@@ -1,7 +1,7 @@
 import type { StripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
 import type { BenchDatabase } from "./database.js";
 import type { LoadRequest, LoadResult } from "./load-spec.js";
-import { cpuSeconds, rssMb, runLoad, type Service } from "./processes.js";
+import { cpuSeconds, databaseCpuBetween, databaseCpuSeconds, rssMb, runLoad, type Service } from "./processes.js";
 import type { Plan, Row } from "./report.js";
 
 /** Everything a scenario needs, set up once by bench/run.ts. */
@@ -40,11 +40,15 @@ export async function measure(
 ): Promise<LoadResult> {
   if (options.warm) await runLoad([{ name: `${name} (warm-up)`, url: target.url, connections, durationS: bench.warmS, request: options.warm }]);
   process.stderr.write(`bench:   ${name} (${connections} conn, ${options.durationS ?? bench.measureS} s)\n`);
+  const database = new URL(bench.db.url).pathname.slice(1);
   const cpuBefore = target.child ? cpuSeconds(target.child.pid!) : Number.NaN;
+  const dbBefore = databaseCpuSeconds(database);
   const [result] = await runLoad([{ name, url: target.url, connections, durationS: options.durationS ?? bench.measureS, request }]);
   const cpu = target.child ? cpuSeconds(target.child.pid!) - cpuBefore : Number.NaN;
+  const db = databaseCpuBetween(dbBefore, databaseCpuSeconds(database));
   // CPU per answer barely depends on what else the machine runs: the figure to compare changes by.
-  return { ...result!, cpuUsPerOk: (cpu * 1e6) / Math.max(1, result!.ok) };
+  const perOk = (seconds: number) => (seconds * 1e6) / Math.max(1, result!.ok);
+  return { ...result!, cpuUsPerOk: perOk(cpu), dbCpuUsPerOk: perOk(db) };
 }
 
 export const appRss = (bench: Bench) => rssMb(bench.app.child!.pid!);
@@ -76,5 +80,8 @@ export async function memoryBreakdown(bench: Bench): Promise<string> {
 }
 
 /** "CPU per answer: API 410 µs, baseline 190 µs" (µs of the server process per 2xx). */
-export const cpuNote = (app: LoadResult, baseline?: LoadResult, label = "baseline") =>
-  `CPU per answer: API ${Math.round(app.cpuUsPerOk ?? Number.NaN)} µs${baseline?.cpuUsPerOk !== undefined && !Number.isNaN(baseline.cpuUsPerOk) ? `, ${label} ${Math.round(baseline.cpuUsPerOk)} µs` : ""}`;
+export const cpuNote = (app: LoadResult, baseline?: LoadResult, label = "baseline") => {
+  const us = (n: number | undefined) => `${Math.round(n ?? Number.NaN)} µs`;
+  const side = (r: LoadResult) => `${us(r.cpuUsPerOk)} (+ PostgreSQL ${us(r.dbCpuUsPerOk)})`;
+  return `CPU per answer: API ${side(app)}${baseline?.cpuUsPerOk !== undefined && !Number.isNaN(baseline.cpuUsPerOk) ? `, ${label} ${side(baseline)}` : ""}`;
+};

@@ -33,6 +33,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** CPU time the target process spent per 2xx answer, µs (set by the runner, not the loader). */
   cpuUsPerOk?: number;
+  /** CPU time PostgreSQL's backends for the bench database spent per 2xx answer, µs. */
+  dbCpuUsPerOk?: number;
   /** A `webhook` run used more events than it was given orders (later ones were duplicates). */
   exhausted?: boolean;
 }

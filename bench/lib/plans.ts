@@ -15,9 +15,10 @@ type QueryConfig = { text: string; values?: unknown[] };
 /**
  * The query plans of the service's own hot paths, on the bench's data. The service code
  * runs here unchanged (webhook fulfilment, GET /orders) on a pool that, before running
- * each statement for real, runs `EXPLAIN (ANALYZE, BUFFERS)` of it with the same
- * parameters inside a transaction that is rolled back. So the plans are those of the exact
- * SQL the API sends (Prisma's included), not of a hand-written copy.
+ * each statement for real, runs it once more with the same parameters in a transaction
+ * that is rolled back, with auto_explain (ANALYZE, BUFFERS, nested statements) sending
+ * every plan back as a notice. So the plans are those of the exact SQL the API sends,
+ * Prisma's and the statement inside the `apply_session_state` function included.
  */
 export async function captureHotPathPlans(
   databaseUrl: string,
@@ -31,12 +32,24 @@ export async function captureHotPathPlans(
     const text = typeof config === "string" ? config : config.text;
     const params = typeof config === "string" ? values : (config.values ?? values);
     const client = await pool.connect();
+    const notices: string[] = [];
+    const onNotice = (notice: { message?: string }) => notices.push(notice.message ?? "");
+    client.on("notice", onNotice);
     try {
       await client.query("BEGIN");
-      const result = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, params);
-      plans.push({ name: `${label} #${plans.filter((p) => p.name.startsWith(label)).length + 1}`, sql: text.trim(), plan: result.rows.map((r) => r["QUERY PLAN"]).join("\n") });
+      await client.query("LOAD 'auto_explain'");
+      for (const setting of ["auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on", "auto_explain.log_buffers = on", "auto_explain.log_nested_statements = on", "client_min_messages = log"]) {
+        await client.query(`SET LOCAL ${setting}`);
+      }
+      await client.query({ text, values: params });
+      for (const notice of notices.filter((n) => n.includes("plan:"))) {
+        const plan = notice.slice(notice.indexOf("plan:") + "plan:".length).trim();
+        const sql = /^Query Text: ([\s\S]*?)\n(?=\S)/.exec(plan)?.[1]?.trim() ?? text.trim();
+        plans.push({ name: `${label} #${plans.filter((p) => p.name.startsWith(label)).length + 1}`, sql, plan: plan.replace(/^Query Text: [\s\S]*?\n(?=\S)/, "") });
+      }
     } finally {
       await client.query("ROLLBACK");
+      client.off("notice", onNotice);
       client.release();
     }
     return query(config as string, values);
