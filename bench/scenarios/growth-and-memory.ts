@@ -69,8 +69,8 @@ export async function growthScenario(bench: Bench): Promise<void> {
 
 /** Repeated rounds of mixed load; the API's RSS after each. */
 export async function memoryScenario(bench: Bench): Promise<void> {
-  const rounds = bench.quick ? 2 : 4;
-  const roundS = bench.quick ? 2 : 5;
+  const rounds = bench.quick ? 2 : 6;
+  const roundS = bench.quick ? 2 : 4;
   const samples: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     const series = bench.nextSeries();
