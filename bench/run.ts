@@ -120,7 +120,6 @@ async function main(): Promise<number> {
       rows: report.rows,
       plans: report.plans,
       notes: report.notes,
-      figures: {},
       nextSeries: () => (series += 1),
     };
     await seedListedOrders(db.pool, registered.id, productId, bench.nextSeries(), 2_000);

@@ -23,8 +23,6 @@ export interface Bench {
   rows: Row[];
   plans: Plan[];
   notes: string[];
-  /** Figures later scenarios compare with (e.g. growth with the small tables). */
-  figures: Record<string, LoadResult>;
   /** A fresh order-id series for each batch of seeded orders. */
   nextSeries(): number;
 }

@@ -40,7 +40,6 @@ export async function ingest(bench: Bench, target: Service, name: string): Promi
 export async function webhookIngestScenario(bench: Bench): Promise<void> {
   const baseline = await ingest(bench, bench.webhookBaseline, "webhook ingest: bare node:http + pg");
   const app = await ingest(bench, bench.app, "webhook ingest: API");
-  bench.figures.ingest = app;
   const ratio = app.throughput / baseline.throughput;
   const notes: string[] = [];
   if (app.throughput < 1500) notes.push(under("throughput", app.throughput, 1500, "events/s"));
