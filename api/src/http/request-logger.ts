@@ -12,12 +12,23 @@ import type { Logger } from "../logger.js";
  * that (bench/README.md). Bodies, cookies and headers never reach the logs.
  */
 export function requestLogger(logger: Logger): RequestHandler {
+  const access = accessLogger(logger);
   return (req, res, next) => {
-    const log = logger.child({ requestId: req.id });
-    req.log = log;
-    logWhenDone(log, res, { method: req.method, url: req.originalUrl.split("?")[0] ?? "" });
+    req.log = logger.child({ requestId: req.id });
+    logWhenDone(access, req.id, res, { method: req.method, url: req.originalUrl.split("?")[0] ?? "" });
     next();
   };
+}
+
+/**
+ * The logger of the request lines. They hold only what this module puts in them (request
+ * id, method, path without query, status, time), so redaction has nothing to find there,
+ * and it was about a third of a line's cost: measured on the webhook at info level, the
+ * two lines per event were 65 µs of its 270 µs of CPU (bench/README.md). Every other line
+ * goes through the redacting logger as before.
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
 }
 
 /**
@@ -26,23 +37,24 @@ export function requestLogger(logger: Logger): RequestHandler {
  * by every route, including the webhook endpoint that is answered before Express.
  */
 export function logWhenDone(
-  log: Logger,
+  access: Logger,
+  requestId: string,
   res: ServerResponse,
   request: { method: string; url: string },
   onFinished?: (status: number, seconds: number) => void,
 ): void {
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  const line = () => ({ req: request, res: { statusCode: res.statusCode }, responseTime: Math.round(elapsed() * 1000) });
+  const line = () => ({ requestId, req: request, res: { statusCode: res.statusCode }, responseTime: Math.round(elapsed() * 1000) });
   const onFinish = () => {
     res.off("close", onClose);
     const status = res.statusCode;
     onFinished?.(status, elapsed());
-    log[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
+    access[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
   };
   const onClose = () => {
     res.off("finish", onFinish);
-    log.warn(line(), "request aborted");
+    access.warn(line(), "request aborted");
   };
   res.once("finish", onFinish);
   res.once("close", onClose);

@@ -4,7 +4,7 @@ import { AppError } from "../errors.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problem.js";
 import { chooseRequestId } from "../http/request-id.js";
 import { toProblem } from "../http/error-handler.js";
-import { logWhenDone } from "../http/request-logger.js";
+import { accessLogger, logWhenDone } from "../http/request-logger.js";
 import { receiveWebhook } from "./webhook-service.js";
 
 /** Stripe's events are a few kB; a megabyte is far beyond any of them. */
@@ -32,6 +32,7 @@ export interface WebhookEndpoint {
  * is 400 before anything is written; a processing failure is 500, so Stripe redelivers.
  */
 export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
+  const access = accessLogger(ctx.logger);
   return {
     matches: (req) => req.method === "POST" && PATH.test(req.url ?? ""),
     handle(req, res) {
@@ -39,7 +40,7 @@ export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
       res.setHeader("X-Request-Id", requestId);
       if (ctx.lifecycle.draining) res.setHeader("Connection", "close");
       const log = ctx.logger.child({ requestId });
-      logWhenDone(log, res, { method: "POST", url: ROUTE }, (status, seconds) =>
+      logWhenDone(access, requestId, res, { method: "POST", url: ROUTE }, (status, seconds) =>
         ctx.metrics.httpRequest({ method: "POST", route: ROUTE, status, seconds }),
       );
 
