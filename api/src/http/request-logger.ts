@@ -31,6 +31,16 @@ export function accessLogger(logger: Logger): Logger {
   return logger.child({}, { redact: [] });
 }
 
+/** What a handler may add to its request's line (logWhenDone). */
+export interface RequestLine {
+  /**
+   * Puts these fields on the request's one line and names it, so a route whose answer
+   * has one outcome worth logging (a webhook event) writes one line, not two. The line
+   * is not redacted: only identifiers and outcomes belong here.
+   */
+  describe(fields: Record<string, unknown>, msg: string): void;
+}
+
 /**
  * Writes the request's one line when its response finishes ("request completed", at
  * error/warn/info by status) or the client goes away first ("request aborted"). Shared
@@ -42,15 +52,17 @@ export function logWhenDone(
   res: ServerResponse,
   request: { method: string; url: string },
   onFinished?: (status: number, seconds: number) => void,
-): void {
+): RequestLine {
   const started = process.hrtime.bigint();
+  let details: Record<string, unknown> | undefined;
+  let msg = "request completed";
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  const line = () => ({ requestId, req: request, res: { statusCode: res.statusCode }, responseTime: Math.round(elapsed() * 1000) });
+  const line = () => ({ requestId, req: request, res: { statusCode: res.statusCode }, responseTime: Math.round(elapsed() * 1000), ...details });
   const onFinish = () => {
     res.off("close", onClose);
     const status = res.statusCode;
     onFinished?.(status, elapsed());
-    access[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), "request completed");
+    access[status >= 500 ? "error" : status >= 400 ? "warn" : "info"](line(), msg);
   };
   const onClose = () => {
     res.off("finish", onFinish);
@@ -58,4 +70,10 @@ export function logWhenDone(
   };
   res.once("finish", onFinish);
   res.once("close", onClose);
+  return {
+    describe(fields, name) {
+      details = fields;
+      msg = name;
+    },
+  };
 }

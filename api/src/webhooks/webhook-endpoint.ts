@@ -5,7 +5,8 @@ import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problem.js";
 import { chooseRequestId } from "../http/request-id.js";
 import { toProblem } from "../http/error-handler.js";
 import { accessLogger, logWhenDone } from "../http/request-logger.js";
-import { receiveWebhook } from "./webhook-service.js";
+import type { Logger } from "../logger.js";
+import { eventLine, receiveWebhook } from "./webhook-service.js";
 
 /** Stripe's events are a few kB; a megabyte is far beyond any of them. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,8 +25,9 @@ export interface WebhookEndpoint {
  * (app.ts). It is the route Stripe hits in bursts (a flash sale, a backlog redelivered
  * after an outage), it is server to server, so browser headers and CORS mean nothing to
  * it, and Express's per-request setup cost more CPU than the whole event (bench/README.md).
- * It keeps everything else every route has: the request id, the request's log line, the
- * HTTP metrics, `Connection: close` while draining, problem+json errors, Sentry for 5xx.
+ * It keeps everything else every route has: the request id, the request's log line (which
+ * also carries the event's id, type, order and outcome: one line per delivery), the HTTP
+ * metrics, `Connection: close` while draining, problem+json errors, Sentry for 5xx.
  *
  * The body is read raw (the signature covers the exact bytes), whatever its type, up to
  * 1 MB (413 beyond). Verification and processing are webhook-service.ts: a bad signature
@@ -39,14 +41,15 @@ export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
       const requestId = chooseRequestId(req.headers["x-request-id"]);
       res.setHeader("X-Request-Id", requestId);
       if (ctx.lifecycle.draining) res.setHeader("Connection", "close");
-      const log = ctx.logger.child({ requestId });
-      logWhenDone(access, requestId, res, { method: "POST", url: ROUTE }, (status, seconds) =>
+      let child: Logger | undefined;
+      const log = () => (child ??= ctx.logger.child({ requestId }));
+      const line = logWhenDone(access, requestId, res, { method: "POST", url: ROUTE }, (status, seconds) =>
         ctx.metrics.httpRequest({ method: "POST", route: ROUTE, status, seconds }),
       );
 
       const fail = (err: unknown) => {
         if (res.headersSent) return;
-        const error = toProblem(err, log, requestId);
+        const error = toProblem(err, log(), requestId);
         if (error.status >= 500) ctx.errorReporter.captureUnexpected(err, requestId);
         send(res, error.status, PROBLEM_CONTENT_TYPE, JSON.stringify(problemBody(error, requestId)));
       };
@@ -66,10 +69,11 @@ export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
       req.once("end", () => {
         if (size > MAX_BODY_BYTES) return;
         const signature = req.headers["stripe-signature"];
-        receiveWebhook(ctx, Buffer.concat(chunks, size), Array.isArray(signature) ? signature[0] : signature, log).then(
-          () => send(res, 200, "application/json", '{"received":true}'),
-          fail,
-        );
+        receiveWebhook(ctx, Buffer.concat(chunks, size), Array.isArray(signature) ? signature[0] : signature, log).then((applied) => {
+          // The event's outcome goes on the request's own line: one line per delivery.
+          line.describe(eventLine({ id: applied.eventId, type: applied.type }, applied), "webhook event");
+          send(res, 200, "application/json", '{"received":true}');
+        }, fail);
       });
     },
   };

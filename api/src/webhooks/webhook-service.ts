@@ -12,12 +12,16 @@ const invalidSignature = (detail: string) => new AppError("INVALID_SIGNATURE", d
  * tests need no sleeping), then applies the event. Throws before anything is written when
  * the signature is missing, wrong, or outside the tolerance; a processing failure
  * propagates, so the answer is 500 and Stripe redelivers. Never acknowledge first.
+ *
+ * An applied event is logged on its request's line (the caller's); only the events that
+ * need a person (a rejection, a dispute, a failure) get a line of their own, through `log`,
+ * which is made only then (a child logger per event is CPU the hot path does not need).
  */
 export async function receiveWebhook(
   ctx: AppContext,
   rawBody: Buffer,
   signature: string | undefined,
-  log: Logger,
+  log: () => Logger,
 ): Promise<FulfilmentResult & { eventId: string; type: string }> {
   const { webhookSecret, webhookToleranceSeconds } = ctx.config.stripe;
   if (!signature) {
@@ -42,18 +46,20 @@ export async function receiveWebhook(
     result = await processEvent(ctx, event, rawBody.toString("utf8"));
   } catch (err) {
     ctx.metrics.webhookEvent(event.type, "error");
-    log.error({ eventId: event.id, type: event.type, err }, "webhook event failed; answering 500 so Stripe redelivers");
+    log().error({ eventId: event.id, type: event.type, err }, "webhook event failed; answering 500 so Stripe redelivers");
     // Always 500 (never 503 or 200), whatever failed: Stripe must redeliver.
     throw new AppError("INTERNAL", "The event could not be processed; it will be retried.", { cause: err });
   }
   ctx.metrics.webhookEvent(event.type, result.outcome);
-  const line = { eventId: event.id, type: event.type, orderId: result.orderId, outcome: result.outcome, from: result.previous, to: result.next };
   if (result.outcome === "rejected") {
-    log.error(line, "webhook event rejected: it contradicts the order (amount, currency, session or expired order); refund or investigate");
+    log().error(eventLine(event, result), "webhook event rejected: it contradicts the order (amount, currency, session or expired order); refund or investigate");
   } else if (event.type.startsWith("charge.dispute.")) {
-    log.warn(line, "dispute event: review it in the Stripe dashboard");
-  } else {
-    log.info(line, "webhook event");
+    log().warn(eventLine(event, result), "dispute event: review it in the Stripe dashboard");
   }
   return { ...result, eventId: event.id, type: event.type };
+}
+
+/** An applied event as its log lines show it. */
+export function eventLine(event: { id: string; type: string }, result: FulfilmentResult): Record<string, unknown> {
+  return { eventId: event.id, type: event.type, orderId: result.orderId, outcome: result.outcome, from: result.previous, to: result.next };
 }

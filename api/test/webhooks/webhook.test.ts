@@ -68,7 +68,10 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     expect((rows[0]!.payload as { id: string }).id).toBe(completed.id);
     const line = t.logs.find((l) => l.msg === "webhook event" && l.eventId === completed.id);
     expect(line).toHaveLength(1);
-    expect(line[0]).toMatchObject({ type: "checkout.session.completed", orderId, outcome: "processed", requestId: expect.any(String) });
+    expect(line[0]).toMatchObject({ type: "checkout.session.completed", orderId, outcome: "processed", from: "pending", to: "paid", requestId: expect.any(String) });
+    // One line per delivery: the request's own line carries the event (bench/README.md, finding 11).
+    expect(line[0]).toMatchObject({ level: "info", req: { method: "POST", url: "/webhooks/stripe" }, res: { statusCode: 200 } });
+    expect(t.logs.find((l) => l.requestId === line[0]!.requestId)).toHaveLength(1);
   });
 
   it("when the same event is delivered 40 times in parallel, then one ledger row and one transition", async () => {
