@@ -66,10 +66,24 @@ describe("GET /ready", () => {
 
 describe("request ids", () => {
   it("when a sane X-Request-Id comes in, then it is echoed and logged", async () => {
-    const res = await request(t.app).get("/health").set("X-Request-Id", "abc-123_test.id");
+    const res = await request(t.app).get("/products").set("X-Request-Id", "abc-123_test.id");
     expect(res.headers["x-request-id"]).toBe("abc-123_test.id");
     // The request line is written when the response finishes, just after the client has it.
     await vi.waitFor(() => expect(t.logs.find((l) => l.requestId === "abc-123_test.id" && l.msg === "request completed")).toHaveLength(1));
+    const [line] = t.logs.find((l) => l.requestId === "abc-123_test.id");
+    expect(line).toMatchObject({ level: "info", req: { method: "GET", url: "/products" }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+  });
+
+  it("when the liveness probe is polled, then it carries an id and every header but writes no line", async () => {
+    const res = await request(t.app).get("/health").set("X-Request-Id", "probe-1").set("Origin", "http://shop.test");
+    expect(res.status).toBe(200);
+    expect(res.headers["x-request-id"]).toBe("probe-1");
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["access-control-allow-origin"]).toBe("http://shop.test");
+    // A later request's line is the proof that the probe's would have been written by now.
+    await request(t.app).get("/nope").set("X-Request-Id", "after-probe-1");
+    await vi.waitFor(() => expect(t.logs.find((l) => l.requestId === "after-probe-1")).toHaveLength(1));
+    expect(t.logs.find((l) => l.requestId === "probe-1")).toEqual([]);
   });
 
   it("when the inbound id is not sane, then a new UUID replaces it", async () => {
