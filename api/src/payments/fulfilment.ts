@@ -23,12 +23,12 @@ export interface FulfilmentResult {
  * webhook, the success-page sync and reconciliation, so they can never disagree and may
  * run at the same moment.
  *
- * It is one SQL statement, so it is atomic without an explicit transaction and costs one
- * round trip (the webhook's hot path). The statement lives in the database function
- * `apply_session_state` (prisma/migrations/20261123140000_apply_session_state_function),
- * because PL/pgSQL keeps its plan for the session: sent as an unnamed statement (the only
- * kind PgBouncer's transaction pooling allows) it was parsed and planned on every event,
- * 0.36 ms of PostgreSQL CPU each (bench/README.md). What it does:
+ * It is one call of the database function `apply_session_state`, one statement, so it is
+ * atomic without an explicit transaction and costs one round trip (the webhook's hot
+ * path). A PL/pgSQL function keeps the plans of its steps for the session, whereas a
+ * statement sent unnamed (the only kind PgBouncer's transaction pooling allows) is
+ * parsed and planned on every event (bench/README.md, findings 8 and 12; the function is
+ * defined in prisma/migrations/20261129220000_apply_session_state_in_steps). What it does:
  * - a redelivery of an event already in the ledger changes nothing and locks nothing;
  * - the order row is locked (`FOR UPDATE`), so concurrent deliveries of events for one
  *   order serialise, and a waiter re-reads the row as the winner left it;
