@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import bcrypt from "bcrypt";
 
 export const PASSWORD_MIN_LENGTH = 12;
@@ -26,13 +27,40 @@ function prehash(password: string): string {
   return createHash("sha256").update(normalizePassword(password), "utf8").digest("base64");
 }
 
-/** bcrypt's async API runs on libuv's thread pool, so hashing never blocks the event loop. */
+/**
+ * How many bcrypt computations run at once: one core is always left to the event loop.
+ * bcrypt's async API runs on libuv's thread pool (four threads), so without a bound a
+ * credential-stuffing wave keeps four threads computing on a two-core machine and every
+ * other request (the load balancer's probe, checkouts, webhooks) waits for CPU. Logins
+ * queue here instead; the rate limits bound how many can queue (bench/README.md).
+ */
+export const BCRYPT_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+const oneAtATimePerCore = concurrencyLimit(BCRYPT_CONCURRENCY);
+
+/** Runs at most `limit` of the given jobs at once, the others in the order they came. */
+export function concurrencyLimit(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    // A finishing job hands its slot straight to the first waiter.
+    if (running < limit) running += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+
 export function hashPassword(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(prehash(password), cost);
+  return oneAtATimePerCore(() => bcrypt.hash(prehash(password), cost));
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(prehash(password), hash);
+  return oneAtATimePerCore(() => bcrypt.compare(prehash(password), hash));
 }
 
 /** True when a stored hash was made with a lower cost than configured now (rehash on login). */

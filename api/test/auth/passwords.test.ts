@@ -1,7 +1,7 @@
 import bcrypt from "bcrypt";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dummyHash, hashPassword, needsRehash, verifyPassword } from "../../src/auth/passwords.js";
+import { BCRYPT_CONCURRENCY, concurrencyLimit, dummyHash, hashPassword, needsRehash, verifyPassword } from "../../src/auth/passwords.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
 import { testPassword } from "../helpers/constants.js";
 
@@ -59,5 +59,53 @@ describe("hashing", () => {
     const hash = await hashPassword(testPassword(), 4);
     expect(needsRehash(hash, 4)).toBe(false);
     expect(needsRehash(hash, 5)).toBe(true);
+  });
+});
+
+describe("bcrypt concurrency", () => {
+  it("when more jobs come than the limit, then at most the limit run at once and every job finishes, in order", async () => {
+    const limit = concurrencyLimit(2);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const releases: (() => void)[] = [];
+    const jobs = Array.from({ length: 7 }, (_, i) =>
+      limit(async () => {
+        started.push(i);
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        running -= 1;
+        return i;
+      }),
+    );
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    await settle();
+    expect(started).toEqual([0, 1]);
+    // Finish the running jobs one by one, as bcrypt would: each hands its slot on.
+    for (let finished = 1; finished <= 7; finished += 1) {
+      releases.shift()!();
+      await settle();
+      expect(started).toHaveLength(Math.min(7, finished + 2));
+    }
+    expect(await Promise.all(jobs)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(peak).toBe(2);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("when a job fails, then its slot is handed on and the next job still runs", async () => {
+    const limit = concurrencyLimit(1);
+    const failing = limit(() => Promise.reject(new Error("bcrypt failed")));
+    const next = limit(() => Promise.resolve("ran"));
+    await expect(failing).rejects.toThrow("bcrypt failed");
+    await expect(next).resolves.toBe("ran");
+  });
+
+  it("when passwords are verified in parallel beyond the limit, then each answer is still right", async () => {
+    const hash = await hashPassword("correct horse battery staple", 4);
+    const answers = await Promise.all(
+      Array.from({ length: BCRYPT_CONCURRENCY * 3 }, (_, i) => verifyPassword(i % 2 ? "correct horse battery staple" : "wrong horse battery staple", hash)),
+    );
+    expect(answers).toEqual(answers.map((_, i) => i % 2 === 1));
   });
 });
