@@ -55,34 +55,9 @@ export async function recordSession(
   return input.key === undefined || rows[0]!.completed === 1;
 }
 
-// $1 order id | $2 user | $3 amount | $4 currency | $5 expires at | $6 session params
-// $7 lines [{productId, name, quantity, unitAmount}] | $8 key id (null: no key) | $9 claim token
-const INSERT_PENDING_ORDER_SQL = `
-WITH k AS (
-  UPDATE "IdempotencyKey" SET "orderId" = $1::uuid
-  WHERE "id" = $8::uuid AND "claimToken" = $9::uuid AND "state" = 'in_progress' AND "orderId" IS NULL
-  RETURNING 1
-), o AS (
-  INSERT INTO "Order" ("id", "userId", "status", "amountTotal", "currency", "checkoutExpiresAt", "checkoutParams", "updatedAt")
-  SELECT $1::uuid, $2::uuid, 'pending', $3::int, $4::text, $5::timestamptz, $6::jsonb, now()
-  WHERE $8::uuid IS NULL OR EXISTS (SELECT 1 FROM k)
-  RETURNING "id"
-), items AS (
-  INSERT INTO "OrderItem" ("orderId", "productId", "name", "quantity", "unitAmount")
-  SELECT o."id", l."productId", l."name", l."quantity", l."unitAmount"
-  FROM o CROSS JOIN jsonb_to_recordset($7::jsonb) AS l("productId" uuid, "name" text, "quantity" int, "unitAmount" int)
-)
-SELECT count(*)::int AS created FROM o`;
+// The statements live in database functions (prisma/migrations/20261129230000_checkout_write_functions):
+// their plans are kept per connection instead of being made again for every checkout.
+const INSERT_PENDING_ORDER_SQL = `SELECT insert_pending_order($1::uuid, $2::uuid, $3::int, $4::text, $5::timestamptz, $6::jsonb,
+  $7::jsonb, $8::uuid, $9::uuid) AS created`;
 
-// $1 order id | $2 session id | $3 url | $4 expires at | $5 key id (null: no key) | $6 claim token
-// $7 status to replay | $8 body to replay
-const RECORD_SESSION_SQL = `
-WITH o AS (
-  UPDATE "Order" SET "stripeCheckoutSessionId" = $2::text, "checkoutUrl" = $3::text, "checkoutExpiresAt" = $4::timestamptz, "updatedAt" = now()
-  WHERE "id" = $1::uuid AND ("stripeCheckoutSessionId" IS NULL OR "stripeCheckoutSessionId" = $2::text)
-), k AS (
-  UPDATE "IdempotencyKey" SET "state" = 'completed', "responseStatus" = $7::int, "responseBody" = $8::jsonb, "lockedUntil" = NULL
-  WHERE "id" = $5::uuid AND "claimToken" = $6::uuid AND "state" = 'in_progress'
-  RETURNING 1
-)
-SELECT count(*)::int AS completed FROM k`;
+const RECORD_SESSION_SQL = `SELECT record_session($1::uuid, $2::text, $3::text, $4::timestamptz, $5::uuid, $6::uuid, $7::int, $8::jsonb) AS completed`;
