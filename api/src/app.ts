@@ -6,7 +6,8 @@ import { createAuthRouter } from "./auth/auth-router.js";
 import { createCatalogRouter } from "./catalog/catalog-router.js";
 import type { AppContext } from "./context.js";
 import { createCheckoutRouter } from "./checkout/checkout-router.js";
-import { createHealthRouter, liveness } from "./health/health-router.js";
+import { createHealthRouter } from "./health/health-router.js";
+import { createLivenessEndpoint } from "./health/liveness-endpoint.js";
 import { createDocsRouter } from "./openapi/docs-router.js";
 import { jsonBody } from "./http/body-parsers.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
@@ -15,7 +16,7 @@ import { observeRequests } from "./http/request-logger.js";
 import { createMetricsRouter } from "./metrics/metrics-router.js";
 import { createOrdersRouter } from "./orders/orders-router.js";
 import { createRefundsRouter } from "./refunds/refunds-router.js";
-import { createWebhookEndpoint, type WebhookEndpoint } from "./webhooks/webhook-endpoint.js";
+import { createWebhookEndpoint } from "./webhooks/webhook-endpoint.js";
 
 export const CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"];
 export const CORS_EXPOSED_HEADERS = ["X-Request-Id", "Idempotent-Replayed", "Retry-After"];
@@ -39,11 +40,8 @@ export function createApp(ctx: AppContext): Express {
     maxAge: 600,
   });
 
-  // Request id and `Connection: close` while draining: every request, the probe included.
+  // Request id and `Connection: close` while draining, then the request's line and metrics.
   app.use(requestBasics(ctx.lifecycle));
-  // The liveness probe: the same headers as every route, but ahead of the request log
-  // and the metrics, so an orchestrator polling it costs next to nothing (bench/README.md).
-  app.get("/health", securityHeaders, corsPolicy, liveness);
   app.use(observeRequests(app, ctx.logger, ctx.metrics));
   app.use(securityHeaders);
   app.use(corsPolicy);
@@ -63,24 +61,33 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger, { onUnexpected: (err, requestId) => ctx.errorReporter.captureUnexpected(err, requestId) }));
-  return answeredFirst(app, createWebhookEndpoint(ctx));
+  return answeredFirst(app, [createWebhookEndpoint(ctx), createLivenessEndpoint(ctx, securityHeaders, corsPolicy)]);
 }
 
 /** Routes answered before Express sees the request (listed for the OpenAPI route check). */
-export const ROUTES_BEFORE_EXPRESS = ["POST /webhooks/stripe"];
+export const ROUTES_BEFORE_EXPRESS = ["GET /health", "POST /webhooks/stripe"];
+
+interface EarlyEndpoint {
+  matches(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
 
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 /**
- * Lets Stripe's webhook be answered before Express (webhooks/webhook-endpoint.ts): Express's
- * per-request setup (it swaps the prototypes of req and res, then runs the middleware
- * chain and the router) costs more CPU than a whole webhook event on these machines
- * (bench/README.md). `app.handle` is what Express's request listener, `app.listen` and
- * mounting all call, so `app` stays an Express app for every other request, tests included.
+ * Lets Stripe's webhook and the liveness probe be answered before Express
+ * (webhooks/webhook-endpoint.ts, health/liveness-endpoint.ts): Express's per-request setup
+ * (it swaps the prototypes of req and res, then runs the middleware chain and the router)
+ * costs more CPU than a whole webhook event on these machines (bench/README.md).
+ * `app.handle` is what Express's request listener, `app.listen` and mounting all call, so
+ * `app` stays an Express app for every other request, tests included.
  */
-function answeredFirst(app: Express, endpoint: WebhookEndpoint): Express {
+function answeredFirst(app: Express, endpoints: EarlyEndpoint[]): Express {
   const express = app as unknown as { handle: Handle };
   const handle = express.handle.bind(app);
-  express.handle = (req, res, next) => (endpoint.matches(req) ? endpoint.handle(req, res) : handle(req, res, next));
+  express.handle = (req, res, next) => {
+    const endpoint = endpoints.find((e) => e.matches(req));
+    return endpoint ? endpoint.handle(req, res) : handle(req, res, next);
+  };
   return app;
 }
