@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "../context.js";
-import { chooseRequestId } from "../http/request-id.js";
+import { stampRequest } from "../http/request-id.js";
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -21,8 +21,7 @@ export function createLivenessEndpoint(ctx: AppContext, securityHeaders: Middlew
   return {
     matches: (req: IncomingMessage) => (req.method === "GET" || req.method === "HEAD") && PATH.test(req.url ?? ""),
     handle(req: IncomingMessage, res: ServerResponse): void {
-      res.setHeader("X-Request-Id", chooseRequestId(req.headers["x-request-id"]));
-      if (ctx.lifecycle.draining) res.setHeader("Connection", "close");
+      stampRequest(req, res, ctx.lifecycle);
       securityHeaders(req, res, () =>
         corsPolicy(req, res, () => {
           res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(BODY) });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, RequestHandler, Response } from "express";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -21,14 +22,21 @@ export const requestId: RequestHandler = (req, res, next) => {
 };
 
 /**
- * What every request gets first, the liveness probe included: its id, and
- * `Connection: close` once the server drains, so keep-alive clients move to another
- * instance (DECISIONS 12). One middleware, as it runs on every request.
+ * What every request gets first, the routes answered before Express included: its id,
+ * echoed as X-Request-Id, and `Connection: close` once the server drains, so keep-alive
+ * clients move to another instance (DECISIONS 12). Returns the id.
  */
+export function stampRequest(req: IncomingMessage, res: ServerResponse, lifecycle: { readonly draining: boolean }): string {
+  const id = chooseRequestId(req.headers["x-request-id"]);
+  res.setHeader("X-Request-Id", id);
+  if (lifecycle.draining) res.setHeader("Connection", "close");
+  return id;
+}
+
+/** `stampRequest` as Express's first middleware; the id is `req.id`. */
 export function requestBasics(lifecycle: { readonly draining: boolean }): RequestHandler {
   return (req, res, next) => {
-    assignRequestId(req, res);
-    if (lifecycle.draining) res.setHeader("Connection", "close");
+    req.id = stampRequest(req, res, lifecycle);
     next();
   };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problem.js";
-import { chooseRequestId } from "../http/request-id.js";
+import { stampRequest } from "../http/request-id.js";
 import { toProblem } from "../http/error-handler.js";
 import { accessLogger, logWhenDone } from "../http/request-logger.js";
 import type { Logger } from "../logger.js";
@@ -38,9 +38,7 @@ export function createWebhookEndpoint(ctx: AppContext): WebhookEndpoint {
   return {
     matches: (req) => req.method === "POST" && PATH.test(req.url ?? ""),
     handle(req, res) {
-      const requestId = chooseRequestId(req.headers["x-request-id"]);
-      res.setHeader("X-Request-Id", requestId);
-      if (ctx.lifecycle.draining) res.setHeader("Connection", "close");
+      const requestId = stampRequest(req, res, ctx.lifecycle);
       let child: Logger | undefined;
       const log = () => (child ??= ctx.logger.child({ requestId }));
       const line = logWhenDone(access, requestId, res, { method: "POST", url: ROUTE }, (status, seconds) =>
