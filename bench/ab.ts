@@ -2,10 +2,12 @@
  * `npx tsx bench/ab.ts <distA> <distB> [--scenario=webhook|health] [--rounds=8] [--seconds=4]`
  *
  * A/B of two builds of the API (copy `dist` aside before a change, build after it): both
- * run at once against one database, and the load alternates between them in short rounds
- * (A B, B A, …), so the machine's drift (bench/README.md, "Margins") hits both alike. It
- * prints each build's median CPU per answer (API process, and PostgreSQL's backends), the
- * figure the findings in bench/README.md compare. The first round of each is a warm-up.
+ * run at once against one database and are loaded at the same time, 16 connections each,
+ * in short rounds, so the machine's drift (bench/README.md, "Margins") hits both alike
+ * (loading them in turn, the same build twice measured 20 µs apart). It prints each
+ * build's median CPU per answer (API process, and the PostgreSQL backends of its own
+ * connections, told apart by application_name), the figure the findings in
+ * bench/README.md compare. The first round is a warm-up.
  *
  * Env: AB_ENV_A / AB_ENV_B, extra environment for one build as JSON (e.g. a feature toggle).
  */
@@ -16,7 +18,8 @@ import path from "node:path";
 import { openBenchDatabase } from "./lib/database.js";
 import { BENCH_WEBHOOK_SECRET } from "./lib/events.js";
 import type { LoadRequest } from "./lib/load-spec.js";
-import { cpuSeconds, databaseCpuBetween, databaseCpuSeconds, freePort, ROOT, runLoad } from "./lib/processes.js";
+import type pg from "pg";
+import { cpuSeconds, databaseCpuBetween, freePort, ROOT, runLoad } from "./lib/processes.js";
 import { seedIngestUser, seedPendingOrders } from "./lib/seed.js";
 
 const args = process.argv.slice(2);
@@ -45,7 +48,7 @@ async function startBuild(tag: "A" | "B", dist: string, databaseUrl: string, jwt
     env: {
       PATH: process.env.PATH ?? "",
       NODE_ENV: "development",
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: withApplicationName(databaseUrl, `ab-${tag}`),
       JWT_SECRET: jwtSecret,
       STRIPE_SECRET_KEY: "sk_test_benchApiKey",
       STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
@@ -74,7 +77,6 @@ async function main(): Promise<void> {
   try {
     const jwtSecret = randomBytes(32).toString("hex");
     builds.push(await startBuild("A", distA!, database.url, jwtSecret), await startBuild("B", distB!, database.url, jwtSecret));
-    const databaseName = new URL(database.url).pathname.slice(1);
     const userId = await seedIngestUser(database.pool);
     let series = 0;
     const request = async (): Promise<LoadRequest> => {
@@ -84,15 +86,15 @@ async function main(): Promise<void> {
       return { kind: "webhook", series, start: 0, count: ORDERS_PER_ROUND };
     };
     for (let round = 0; round < rounds; round += 1) {
-      for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-        const load = await request();
-        const cpuBefore = cpuSeconds(build.child.pid!);
-        const dbBefore = databaseCpuSeconds(databaseName);
-        const [result] = await runLoad([{ name: build.tag, url: build.url, connections: 32, durationS: seconds, request: load }]);
-        const cpu = ((cpuSeconds(build.child.pid!) - cpuBefore) * 1e6) / result!.ok;
-        const db = (databaseCpuBetween(dbBefore, databaseCpuSeconds(databaseName)) * 1e6) / result!.ok;
-        if (result!.errors > 0 || result!.exhausted) throw new Error(`build ${build.tag}: ${result!.errors} errors${result!.exhausted ? ", ran out of orders" : ""}`);
-        process.stderr.write(`round ${round} ${build.tag}: ${Math.round(result!.throughput)}/s, API ${Math.round(cpu)} µs + PostgreSQL ${Math.round(db)} µs per answer\n`);
+      const loads = [await request(), await request()];
+      const before = await Promise.all(builds.map(async (build) => ({ cpu: cpuSeconds(build.child.pid!), db: await backendCpu(database.pool, build.tag) })));
+      const results = await runLoad(builds.map((build, i) => ({ name: build.tag, url: build.url, connections: 16, durationS: seconds, request: loads[i]! })));
+      for (const [i, build] of builds.entries()) {
+        const result = results[i]!;
+        const cpu = ((cpuSeconds(build.child.pid!) - before[i]!.cpu) * 1e6) / result.ok;
+        const db = (databaseCpuBetween(before[i]!.db, await backendCpu(database.pool, build.tag)) * 1e6) / result.ok;
+        if (result.errors > 0 || result.exhausted) throw new Error(`build ${build.tag}: ${result.errors} errors${result.exhausted ? ", ran out of orders" : ""}`);
+        process.stderr.write(`round ${round} ${build.tag}: ${Math.round(result.throughput)}/s, API ${Math.round(cpu)} µs + PostgreSQL ${Math.round(db)} µs per answer\n`);
         if (round > 0) {
           build.cpu.push(cpu);
           build.db.push(db);
@@ -101,14 +103,29 @@ async function main(): Promise<void> {
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     const [a, b] = builds as [Build, Build];
+    // Each round loads both at once, so the round's difference is the paired figure.
+    const diff = (xs: number[], ys: number[]) => median(ys.map((y, i) => y - xs[i]!)).toFixed(0);
     process.stdout.write(
       `${scenario}: A ${median(a.cpu).toFixed(0)} + ${median(a.db).toFixed(0)} µs, B ${median(b.cpu).toFixed(0)} + ${median(b.db).toFixed(0)} µs per answer ` +
-        `(API + PostgreSQL, medians of ${rounds - 1} rounds); B − A: API ${(median(b.cpu) - median(a.cpu)).toFixed(0)} µs, PostgreSQL ${(median(b.db) - median(a.db)).toFixed(0)} µs\n`,
+        `(API + PostgreSQL, medians of ${rounds - 1} rounds); B − A, median of the rounds' differences: API ${diff(a.cpu, b.cpu)} µs, PostgreSQL ${diff(a.db, b.db)} µs\n`,
     );
   } finally {
     for (const build of builds) build.child.kill("SIGTERM");
     await database.close();
   }
+}
+
+/** The build's own connections are named, so its PostgreSQL backends can be told apart. */
+function withApplicationName(databaseUrl: string, name: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set("application_name", name);
+  return url.toString();
+}
+
+/** CPU seconds so far of the PostgreSQL backends serving one build, by pid. */
+async function backendCpu(pool: pg.Pool, tag: string): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [`ab-${tag}`]);
+  return new Map(rows.map((row) => [row.pid, cpuSeconds(row.pid)]));
 }
 
 await main();
