@@ -27,15 +27,19 @@ export interface FulfilmentResult {
  * atomic without an explicit transaction and costs one round trip (the webhook's hot
  * path). A PL/pgSQL function keeps the plans of its steps for the session, whereas a
  * statement sent unnamed (the only kind PgBouncer's transaction pooling allows) is
- * parsed and planned on every event (bench/README.md, findings 8 and 12; the function is
- * defined in prisma/migrations/20261129220000_apply_session_state_in_steps). What it does:
- * - a redelivery of an event already in the ledger changes nothing and locks nothing;
- * - the order row is locked (`FOR UPDATE`), so concurrent deliveries of events for one
- *   order serialise, and a waiter re-reads the row as the winner left it;
- * - the ledger row is inserted with `ON CONFLICT DO NOTHING` on the unique Stripe event
- *   id: a redelivery, concurrent or later, inserts nothing and so changes nothing;
+ * parsed and planned on every event (bench/README.md, findings 8, 12 and 17; the function
+ * is defined in prisma/migrations/20261130000000_apply_session_state_ledger_first). What it does:
+ * - the ledger row is inserted first, with `ON CONFLICT DO NOTHING` on the unique Stripe
+ *   event id: a redelivery, concurrent or later, inserts nothing and so changes nothing,
+ *   and locks no order;
+ * - the order moves by an UPDATE conditional on the states `allowedFrom` lists (so it never
+ *   goes back) and, when money moved, on its amount, currency and session; the UPDATE locks
+ *   the row, so concurrent deliveries of events for one order serialise, and a waiter
+ *   re-checks the conditions on the row as the winner left it;
+ * - any other case is decided on the order row locked `FOR UPDATE`, and the ledger row's
+ *   outcome set to it in the same call;
  * - the order moves only when the ledger row was written (or there is no event, for the
- *   success-page sync) and only from the states `allowedFrom` lists, so it never goes back.
+ *   success-page sync).
  * A session whose amount, currency or session id contradicts the order, that was paid
  * after its order expired, or that took money for no order of ours, is recorded as
  * `rejected` and the order is left alone; callers log it at error level.

@@ -99,6 +99,10 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     const order = await orderOf(orderId);
     expect(order.status).toBe("paid");
     expect(order.stripePaymentIntentId).toMatch(/^pi_/);
+    // Each delivery's line names the state the order really moved from.
+    const moves = (eventId: string) => t.logs.find((l) => l.msg === "webhook event" && l.eventId === eventId).map((l) => [l.from, l.to]);
+    expect(moves(completed.id)).toEqual([["pending", "processing"]]);
+    expect(moves(succeeded.id)).toEqual([["processing", "paid"]]);
   });
 
   it("when a delayed payment completes then fails, then pending → processing → failed", async () => {
