@@ -29,9 +29,12 @@ export async function receiveWebhook(
     throw invalidSignature("The Stripe-Signature header is missing.");
   }
   const nowMs = ctx.clock.now().getTime();
+  // Decoded once here: given a Buffer, the SDK decodes it twice (to check, then to parse),
+  // and the ledger stores the same text.
+  const payload = rawBody.toString("utf8");
   let event: Stripe.Event;
   try {
-    event = ctx.stripe.webhooks.constructEvent(rawBody, signature, webhookSecret, webhookToleranceSeconds, undefined, nowMs);
+    event = ctx.stripe.webhooks.constructEvent(payload, signature, webhookSecret, webhookToleranceSeconds, undefined, nowMs);
     // The SDK only refuses old timestamps; a signature from far in the future is as suspect.
     const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
     if (signedAt * 1000 - nowMs > webhookToleranceSeconds * 1000) throw new Error("timestamp in the future");
@@ -43,7 +46,7 @@ export async function receiveWebhook(
   ctx.metrics.webhookEvent(event.type, "received");
   let result: FulfilmentResult;
   try {
-    result = await processEvent(ctx, event, rawBody.toString("utf8"));
+    result = await processEvent(ctx, event, payload);
   } catch (err) {
     ctx.metrics.webhookEvent(event.type, "error");
     log().error({ eventId: event.id, type: event.type, err }, "webhook event failed; answering 500 so Stripe redelivers");
