@@ -23,7 +23,7 @@ echo "entrypoint: applying database migrations (prisma migrate deploy)"
 prisma migrate deploy
 
 if [ "$#" -eq 0 ]; then
-  set -- node dist/main.js
+  set -- node --max-semi-space-size=8 dist/main.js
 fi
 echo "entrypoint: starting $1"
 exec "$@"

@@ -98,7 +98,7 @@ cmp -s "$work/before.json" "$work/after.json" || fail "running migrate and seed 
 echo "migrate and seed again: no change"
 
 # SIGTERM goes to the server process itself, as tini or an orchestrator delivers it: npm
-# does not pass signals on to its script (the container runs `node dist/main.js` directly).
+# does not pass signals on to its script (the container runs node itself, not npm).
 # The server's exit code then comes back through npm.
 node_pid="$(sed -n 's/.*"pid":\([0-9]*\).*"msg":"listening".*/\1/p' "$work/server.log" | head -n 1)"
 [ -n "$node_pid" ] || fail "no pid in the server's 'listening' line"

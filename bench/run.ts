@@ -14,7 +14,7 @@ import { growthScenario, memoryScenario } from "./scenarios/growth-and-memory.js
 import { duplicateStormScenario, webhookIngestScenario } from "./scenarios/webhooks.js";
 
 /**
- * `npm run bench [-- --quick] [-- --only=ingest,health]`: the compiled API (`node dist/main.js`,
+ * `npm run bench [-- --quick] [-- --only=ingest,health]`: the compiled API (as `npm start` runs it,
  * built by `npm run bench`) against a real PostgreSQL and the Stripe stand-in, loaded by
  * autocannon in its own process, every figure next to a baseline measured in the same run.
  * See bench/README.md.

@@ -16,7 +16,9 @@ import { startServer } from "./server.js";
  * smaller still but cost the webhook 26 µs of CPU per event (bench/README.md, finding 15).
  * A container's memory limit still caps the heap as Node sizes it. V8 reads this flag
  * whenever it sizes the heap, so setting it here, before the app allocates, applies
- * however the process was started (npm start, the image, a one-shot job).
+ * however the process was started (npm start, the image, a one-shot job). The young
+ * generation's cap, by contrast, is read only when V8 creates the heap, so it is a flag of
+ * the start command (`--max-semi-space-size=8` in package.json, Dockerfile, entrypoint.sh).
  */
 const HEAP_GROWING_PERCENT = 100;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readRepoFile } from "./repo-files.js";
+import { startNodeArgs } from "../../../scripts/start-command.js";
+import { readRepoFile, repoRoot } from "./repo-files.js";
 
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function instructions(text: string): { op: string; args: string }[] {
@@ -66,6 +67,11 @@ describe("Dockerfile", () => {
     expect(entrypoint[0]).toMatch(/tini$/);
     expect(entrypoint).toContain("/app/entrypoint.sh");
     expect(runs(runtime.name).join("\n")).toMatch(/apt-get install[^\n]*\btini\b/);
+  });
+
+  it("when the runtime stage is read, then its command is npm start's, Node flags included", () => {
+    const cmd = JSON.parse(runtime.body.findLast((i) => i.op === "CMD")!.args) as string[];
+    expect(cmd).toEqual(["node", ...startNodeArgs(repoRoot), "dist/main.js"]);
   });
 
   it("when the healthcheck is read, then Node itself probes /health and no curl is installed", () => {

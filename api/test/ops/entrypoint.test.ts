@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startNodeArgs } from "../../../scripts/start-command.js";
 import { repoRoot } from "./repo-files.js";
 
 const ENTRYPOINT = path.join(repoRoot, "entrypoint.sh");
@@ -41,12 +42,14 @@ beforeEach(() => {
 afterEach(() => rmSync(bin, { recursive: true, force: true }));
 
 describe("entrypoint.sh", () => {
-  it("when DATABASE_URL is set, then it runs prisma migrate deploy first and then execs node dist/main.js", async () => {
+  it("when DATABASE_URL is set, then it runs prisma migrate deploy first and then execs the API as npm start does", async () => {
     const result = await run(DB);
     expect(result.code).toBe(0);
     expect(result.lines.map((l) => l.split(" ")[0])).toEqual(["prisma", "node"]);
     expect(result.lines[0]).toMatch(/argv=migrate deploy$/);
-    expect(result.lines[1]).toMatch(/argv=dist\/main\.js$/);
+    // The same Node flags as package.json's start script (the heap's young generation, bench/README.md).
+    expect(result.lines[1]!.split("argv=")[1]).toBe([...startNodeArgs(repoRoot), "dist/main.js"].join(" "));
+    expect(startNodeArgs(repoRoot)).toContain("--max-semi-space-size=8");
   });
 
   it("when node starts, then it has replaced the shell (same pid), so SIGTERM from tini reaches Node", async () => {
