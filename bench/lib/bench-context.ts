@@ -34,10 +34,10 @@ export async function measure(
   name: string,
   connections: number,
   request: LoadRequest,
-  options: { warm?: LoadRequest; durationS?: number } = {},
+  options: { warm?: LoadRequest; durationS?: number; quiet?: boolean } = {},
 ): Promise<LoadResult> {
   if (options.warm) await runLoad([{ name: `${name} (warm-up)`, url: target.url, connections, durationS: bench.warmS, request: options.warm }]);
-  process.stderr.write(`bench:   ${name} (${connections} conn, ${options.durationS ?? bench.measureS} s)\n`);
+  if (!options.quiet) process.stderr.write(`bench:   ${name} (${connections} conn, ${options.durationS ?? bench.measureS} s)\n`);
   const database = new URL(bench.db.url).pathname.slice(1);
   const cpuBefore = target.child ? cpuSeconds(target.child.pid!) : Number.NaN;
   const dbBefore = databaseCpuSeconds(database);
