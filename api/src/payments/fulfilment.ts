@@ -36,8 +36,9 @@ export interface FulfilmentResult {
  *   goes back) and, when money moved, on its amount, currency and session; the UPDATE locks
  *   the row, so concurrent deliveries of events for one order serialise, and a waiter
  *   re-checks the conditions on the row as the winner left it;
- * - any other case is decided on the order row locked `FOR UPDATE`, and the ledger row's
- *   outcome set to it in the same call;
+ * - any other case is decided on the order row locked `FOR NO KEY UPDATE` (not `FOR
+ *   UPDATE`, which waits for the KEY SHARE lock the ledger row's foreign key takes: two
+ *   events for one order would deadlock), and the ledger row's outcome set in the same call;
  * - the order moves only when the ledger row was written (or there is no event, for the
  *   success-page sync).
  * A session whose amount, currency or session id contradicts the order, that was paid

@@ -89,6 +89,23 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(39);
   });
 
+  it("when 30 distinct events for one order arrive in parallel, then each is recorded once, the order moves once, and none fails", async () => {
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
+    const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
+    // The same session under 29 more event ids: every event but the first finds the order
+    // paid already, and many of them meet on the order row at the same moment.
+    const events = [completed, ...Array.from({ length: 29 }, () => eventLike("checkout.session.completed", completed.data.object))];
+
+    const answers = await Promise.all(events.map((event) => sendEvent(t, event)));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+    const rows = await t.ctx.prisma.paymentEvent.findMany({ where: { orderId } });
+    expect(rows).toHaveLength(30);
+    expect(rows.filter((r) => r.outcome === "processed")).toHaveLength(1);
+    expect(rows.filter((r) => r.outcome === "ignored")).toHaveLength(29);
+    expect((await orderOf(orderId)).status).toBe("paid");
+  });
+
   it("when a delayed payment completes then succeeds, then pending → processing → paid", async () => {
     const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
     const completed = eventOf(await t.stripe.completeSession(sessionId, "delayed"), "checkout.session.completed");

@@ -12,7 +12,10 @@
 --    for one order still serialise and never move it backwards. No separate FOR UPDATE.
 -- 3. Otherwise (not allowed from its state, a mismatch, an expired order, no order) the
 --    order row is locked and the outcome decided as before; the ledger row's outcome is
---    corrected in the same statement. The order moves only when the ledger row was
+--    corrected in the same statement. The lock is FOR NO KEY UPDATE, the mode of the UPDATE
+--    itself: the ledger row's foreign key already holds a KEY SHARE lock on the order, and
+--    two events that both took one and then asked FOR UPDATE would deadlock (the test with
+--    30 distinct events for one order showed it); NO KEY UPDATE does not wait for KEY SHARE. The order moves only when the ledger row was
 --    written in this call (or there is no event: the success-page sync and reconciliation).
 CREATE OR REPLACE FUNCTION "apply_session_state"(
   p_event_id text,
@@ -80,7 +83,7 @@ BEGIN
 
   -- 3. Every other case, decided on the locked row as before.
   SELECT t."id", t."status", t."amountTotal", t."currency", t."stripeCheckoutSessionId" AS sid INTO o
-  FROM "Order" t WHERE t."id" = v_order FOR UPDATE;
+  FROM "Order" t WHERE t."id" = v_order FOR NO KEY UPDATE;
   v_result := CASE
     WHEN p_target IS NULL THEN 'ignored'
     WHEN o."id" IS NULL THEN CASE WHEN p_money_moved THEN 'rejected' ELSE 'ignored' END
