@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Request, RequestHandler, Response } from "express";
+import type { RequestHandler } from "express";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -8,18 +8,6 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function chooseRequestId(inbound: string | string[] | undefined): string {
   return typeof inbound === "string" && SANE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
 }
-
-function assignRequestId(req: Request, res: Response): void {
-  const id = chooseRequestId(req.headers["x-request-id"]);
-  req.id = id;
-  res.setHeader("X-Request-Id", id);
-}
-
-/** Keeps the caller's X-Request-Id when it is a sane value, else makes one; echoes it back. */
-export const requestId: RequestHandler = (req, res, next) => {
-  assignRequestId(req, res);
-  next();
-};
 
 /**
  * What every request gets first, the routes answered before Express included: its id,

@@ -3,7 +3,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireAuth, requireRole } from "../../src/auth/require-auth.js";
 import { errorHandler } from "../../src/http/error-handler.js";
-import { requestId } from "../../src/http/request-id.js";
+import { requestBasics } from "../../src/http/request-id.js";
 import { accessTokenFor, createUser } from "../helpers/auth.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
 import { expectProblem } from "./support.js";
@@ -14,7 +14,7 @@ beforeAll(async () => {
   t = await setupTestApp({ name: "auth-roles" });
   // An admin-only route guarded exactly as every admin router guards its routes.
   adminApp = express();
-  adminApp.use(requestId);
+  adminApp.use(requestBasics({ draining: false }));
   adminApp.get("/admin/ping", requireAuth(t.ctx), requireRole(t.ctx, "ADMIN"), (req, res) => {
     res.json({ user: req.user });
   });

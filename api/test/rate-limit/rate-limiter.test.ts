@@ -2,7 +2,7 @@ import express, { type RequestHandler } from "express";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { errorHandler } from "../../src/http/error-handler.js";
-import { requestId } from "../../src/http/request-id.js";
+import { requestBasics } from "../../src/http/request-id.js";
 import { createRateLimiter } from "../../src/rate-limit/rate-limiter.js";
 import { createUser } from "../helpers/auth.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
@@ -18,7 +18,7 @@ describe("createRateLimiter with a key of the caller's choosing", () => {
       next();
     };
     app = express();
-    app.use(requestId);
+    app.use(requestBasics({ draining: false }));
     app.post("/things", fakeAuth, createRateLimiter(t.ctx, { name: "things", limit: 2, windowMs: 60_000, key: (req) => req.user!.id }), (_req, res) => {
       res.status(201).json({ ok: true });
     });
