@@ -1,5 +1,15 @@
 import type { AppContext } from "../context.js";
-import { allowedFrom, orderIdOfSession, paymentIntentId, targetForSession, type OrderStatus, type SessionState } from "./order-state.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import {
+  allowedFrom,
+  decideSessionState,
+  movesMoney,
+  orderIdOfSession,
+  paymentIntentId,
+  type OrderSnapshot,
+  type OrderStatus,
+  type SessionState,
+} from "./order-state.js";
 
 export type EventOutcome = "processed" | "duplicate" | "ignored" | "rejected";
 
@@ -18,65 +28,104 @@ export interface FulfilmentResult {
   next: OrderStatus | null;
 }
 
+type Tx = Prisma.TransactionClient;
+
 /**
  * Applies a Checkout Session's state to its order: the ONE fulfilment path shared by the
- * webhook, the success-page sync and reconciliation, so they can never disagree and may
- * run at the same moment.
- *
- * It is one call of the database function `apply_session_state`, one statement, so it is
- * atomic without an explicit transaction and costs one round trip (the webhook's hot
- * path). A PL/pgSQL function keeps the plans of its steps for the session, whereas a
- * statement sent unnamed (the only kind PgBouncer's transaction pooling allows) is
- * parsed and planned on every event (bench/README.md, findings 8, 12 and 17; the function
- * is defined in prisma/migrations/20261130000000_apply_session_state_ledger_first). What it does:
- * - the ledger row is inserted first, with `ON CONFLICT DO NOTHING` on the unique Stripe
- *   event id: a redelivery, concurrent or later, inserts nothing and so changes nothing,
- *   and locks no order;
- * - the order moves by an UPDATE conditional on the states `allowedFrom` lists (so it never
- *   goes back) and, when money moved, on its amount, currency and session; the UPDATE locks
- *   the row, so concurrent deliveries of events for one order serialise, and a waiter
- *   re-checks the conditions on the row as the winner left it;
- * - any other case is decided on the order row locked `FOR NO KEY UPDATE` (not `FOR
- *   UPDATE`, which waits for the KEY SHARE lock the ledger row's foreign key takes: two
- *   events for one order would deadlock), and the ledger row's outcome set in the same call;
- * - the order moves only when the ledger row was written (or there is no event, for the
- *   success-page sync).
- * A session whose amount, currency or session id contradicts the order, that was paid
- * after its order expired, or that took money for no order of ours, is recorded as
- * `rejected` and the order is left alone; callers log it at error level.
+ * webhook, the success-page sync, reconciliation and maintenance, so they can never
+ * disagree and may run at the same moment. One transaction:
+ * 1. the order row is locked (FOR UPDATE): events for one order serialise, and each reads
+ *    the row as the previous one left it. It comes first because the ledger row's foreign
+ *    key takes a KEY SHARE lock on the order, and a later UPDATE of the order's unique
+ *    columns would then wait for every other event's KEY SHARE: two events for one order,
+ *    each holding one, would deadlock;
+ * 2. `decideSessionState` (order-state.ts) decides the outcome from the locked row;
+ * 3. the ledger row is inserted with that outcome, skipping a duplicate Stripe event id: a
+ *    redelivery inserts nothing, changes nothing, and the first row keeps its outcome;
+ * 4. the order moves by an update whose `where` holds the states it may come from and,
+ *    when money moved, the amount, currency and session, so it can never go backwards.
+ * A rejected session leaves the order's status alone (callers log it at error level).
  */
-export async function applySessionState(
-  ctx: AppContext,
-  session: SessionState,
-  event?: LedgerEntry,
-): Promise<FulfilmentResult> {
-  const target = targetForSession(session, event?.type);
-  const orderId = orderIdOfSession(session) ?? null;
-  const checksAmount = target === "paid" || target === "processing";
-  // apply_session_state's parameters, in this order. The last one says whether money moved
-  // (paid/processing): then the session must match an order exactly.
-  const params = [
-    event?.id ?? null,
-    event?.type ?? null,
-    event?.payloadJson ?? null,
-    orderId,
-    target ?? null,
-    target ? allowedFrom[target] : [],
-    session.amount_total,
-    session.currency,
-    session.id,
-    paymentIntentId(session.payment_intent),
-    ctx.clock.now(),
-    checksAmount,
-  ];
-  const { rows } = await ctx.db.pool.query<{ previous: OrderStatus | null; order_id: string | null; outcome: string; recorded: number; next: OrderStatus | null }>(
-    // No casts: the parameters take the function's types (casts cost ~8 µs of parsing per call).
-    "SELECT * FROM apply_session_state($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    params,
-  );
-  const row = rows[0]!;
-  const outcome: EventOutcome = event && row.recorded === 0 ? "duplicate" : (row.outcome as EventOutcome);
-  return countTransition(ctx, { outcome, orderId: row.order_id, previous: row.previous, next: row.next });
+export async function applySessionState(ctx: AppContext, session: SessionState, event?: LedgerEntry): Promise<FulfilmentResult> {
+  const now = ctx.clock.now();
+  const result = await ctx.prisma.$transaction(async (tx): Promise<FulfilmentResult> => {
+    const order = await lockSessionOrder(tx, session);
+    const decision = decideSessionState(order, session, event?.type);
+    const orderId = order?.id ?? null;
+    const previous = order?.status ?? null;
+    if (event && !(await insertLedgerRow(tx, event, orderId, decision.outcome))) {
+      return { outcome: "duplicate", orderId, previous, next: null };
+    }
+    if (decision.outcome === "rejected") {
+      if (order && decision.paymentIntent) await keepPaymentIntent(tx, order.id, decision.paymentIntent);
+      return { outcome: "rejected", orderId, previous, next: null };
+    }
+    if (decision.outcome === "ignored" || !order) return { outcome: "ignored", orderId, previous, next: null };
+
+    const to = decision.to;
+    const moved = await tx.order.updateMany({
+      where: {
+        id: order.id,
+        status: { in: [...allowedFrom[to]] },
+        ...(movesMoney(to)
+          ? {
+              amountTotal: session.amount_total ?? -1,
+              currency: session.currency ?? "",
+              OR: [{ stripeCheckoutSessionId: null }, { stripeCheckoutSessionId: session.id }],
+            }
+          : {}),
+      },
+      data: {
+        status: to,
+        ...(to === "paid" ? { paidAt: now } : {}),
+        stripeCheckoutSessionId: order.stripeCheckoutSessionId ?? session.id,
+        stripePaymentIntentId: order.stripePaymentIntentId ?? paymentIntentId(session.payment_intent),
+        updatedAt: now,
+      },
+    });
+    // The row is locked and was just decided on, so this cannot miss; if it ever does,
+    // failing rolls the ledger row back and Stripe redelivers.
+    if (moved.count !== 1) throw new Error(`order ${order.id} did not move to ${to} as decided`);
+    return { outcome: "processed", orderId, previous, next: to };
+  });
+  return countTransition(ctx, result);
+}
+
+/** The session's order (by its reference, else by the session id), locked for the transaction. */
+async function lockSessionOrder(tx: Tx, session: SessionState): Promise<OrderSnapshot | undefined> {
+  const orderId = orderIdOfSession(session);
+  // Raw: Prisma Client has no row-lock (FOR UPDATE) in its typed API.
+  const rows = orderId
+    ? await tx.$queryRaw<OrderSnapshot[]>`SELECT "id", "status", "amountTotal", "currency", "stripeCheckoutSessionId", "stripePaymentIntentId" FROM "Order" WHERE "id" = ${orderId}::uuid FOR UPDATE`
+    : await tx.$queryRaw<OrderSnapshot[]>`SELECT "id", "status", "amountTotal", "currency", "stripeCheckoutSessionId", "stripePaymentIntentId" FROM "Order" WHERE "stripeCheckoutSessionId" = ${session.id} FOR UPDATE`;
+  return rows[0];
+}
+
+/**
+ * A rejected order keeps the payment intent that paid for it (only where it has none), so
+ * a refund of that payment is matched to it later. Skipped when another order holds it.
+ */
+async function keepPaymentIntent(tx: Tx, orderId: string, paymentIntent: string): Promise<void> {
+  const holder = await tx.order.findUnique({ where: { stripePaymentIntentId: paymentIntent }, select: { id: true } });
+  if (holder) return;
+  await tx.order.updateMany({ where: { id: orderId, stripePaymentIntentId: null }, data: { stripePaymentIntentId: paymentIntent } });
+}
+
+/**
+ * Inserts the ledger row, skipping it when Stripe's event id is already recorded (a
+ * concurrent duplicate waits on the unique index, then skips). False for a duplicate.
+ */
+export async function insertLedgerRow(
+  tx: Tx,
+  entry: LedgerEntry,
+  orderId: string | null,
+  outcome: "processed" | "ignored" | "rejected",
+): Promise<boolean> {
+  const { count } = await tx.paymentEvent.createMany({
+    data: [{ stripeEventId: entry.id, type: entry.type, orderId, outcome, payload: JSON.parse(entry.payloadJson) as Prisma.InputJsonValue }],
+    skipDuplicates: true,
+  });
+  return count === 1;
 }
 
 /** Counts an order's move (every path that moves one reports here). */
@@ -92,12 +141,5 @@ export async function recordEvent(
   outcome: "processed" | "ignored",
   orderId: string | null = null,
 ): Promise<"duplicate" | "processed" | "ignored"> {
-  const result = await ctx.db.pool.query(
-    `INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload")
-     VALUES ($1, $2, $3::uuid, $4::"PaymentEventOutcome", $5::jsonb)
-     ON CONFLICT ("stripeEventId") DO NOTHING`,
-    [event.id, event.type, orderId, outcome, event.payloadJson],
-  );
-  return result.rowCount === 0 ? "duplicate" : outcome;
+  return (await insertLedgerRow(ctx.prisma, event, orderId, outcome)) ? outcome : "duplicate";
 }
-

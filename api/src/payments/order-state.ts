@@ -58,3 +58,52 @@ export function statusAfterRefunds(current: OrderStatus, amountTotal: number, re
   if (refundedAmount <= 0) return "paid";
   return refundedAmount >= amountTotal ? "refunded" : "partially_refunded";
 }
+
+/** The order row as the session decision reads it (locked by the caller). */
+export interface OrderSnapshot {
+  id: string;
+  status: OrderStatus;
+  amountTotal: number;
+  currency: string;
+  stripeCheckoutSessionId: string | null;
+  stripePaymentIntentId: string | null;
+}
+
+/**
+ * What a session means for its order:
+ * - `move`: the order goes to `to` (from a state `allowedFrom` lists);
+ * - `ignored`: nothing to do (an open session, a late or repeated event, an unknown order
+ *   for a session that took no money);
+ * - `rejected`: the session took money that does not belong to the order as it stands
+ *   (amount, currency or session differ, the order expired, or no order of ours); the
+ *   order's status is left alone, but its payment intent is stored when it has none
+ *   (`paymentIntent`), so a later refund of that payment is matched to it.
+ */
+export type SessionDecision =
+  | { outcome: "processed"; to: SessionTarget }
+  | { outcome: "ignored" }
+  | { outcome: "rejected"; reason: "mismatch" | "expired_order" | "no_order"; paymentIntent: string | null };
+
+/** The order state machine's one decision for a Checkout Session; pure, so it is unit-tested alone. */
+export function decideSessionState(order: OrderSnapshot | undefined, session: SessionState, eventType?: string): SessionDecision {
+  const to = targetForSession(session, eventType);
+  if (!to) return { outcome: "ignored" };
+  const moneyMoved = movesMoney(to);
+  if (!order) return moneyMoved ? { outcome: "rejected", reason: "no_order", paymentIntent: null } : { outcome: "ignored" };
+  if (moneyMoved) {
+    const keep = order.stripePaymentIntentId === null ? paymentIntentId(session.payment_intent) : null;
+    const matches =
+      session.amount_total !== null &&
+      session.amount_total === order.amountTotal &&
+      session.currency === order.currency &&
+      (order.stripeCheckoutSessionId === null || order.stripeCheckoutSessionId === session.id);
+    if (!matches) return { outcome: "rejected", reason: "mismatch", paymentIntent: keep };
+    if (order.status === "expired") return { outcome: "rejected", reason: "expired_order", paymentIntent: keep };
+  }
+  return allowedFrom[to].includes(order.status) ? { outcome: "processed", to } : { outcome: "ignored" };
+}
+
+/** Paid or processing: the customer's money moved, so the session must match its order exactly. */
+export function movesMoney(target: SessionTarget): boolean {
+  return target === "paid" || target === "processing";
+}
