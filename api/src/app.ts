@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
@@ -7,7 +6,6 @@ import { createCatalogRouter } from "./catalog/catalog-router.js";
 import type { AppContext } from "./context.js";
 import { createCheckoutRouter } from "./checkout/checkout-router.js";
 import { createHealthRouter } from "./health/health-router.js";
-import { createLivenessEndpoint } from "./health/liveness-endpoint.js";
 import { createDocsRouter } from "./openapi/docs-router.js";
 import { jsonBody } from "./http/body-parsers.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
@@ -16,14 +14,14 @@ import { observeRequests } from "./http/request-logger.js";
 import { createMetricsRouter } from "./metrics/metrics-router.js";
 import { createOrdersRouter } from "./orders/orders-router.js";
 import { createRefundsRouter } from "./refunds/refunds-router.js";
-import { createWebhookEndpoint } from "./webhooks/webhook-endpoint.js";
+import { createWebhookRouter } from "./webhooks/webhook-router.js";
 
 export const CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"];
 export const CORS_EXPOSED_HEADERS = ["X-Request-Id", "Idempotent-Replayed", "Retry-After"];
 
 /**
  * Wires middleware and routers in the one order that is safe (see README: request
- * pipeline); Stripe's webhook is answered before all of it (`answeredFirst` below).
+ * pipeline). Stripe's webhook reads its body raw, so it is mounted before the JSON parser.
  */
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -48,6 +46,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(createHealthRouter(ctx));
   app.use(createMetricsRouter(ctx));
+  app.use(createWebhookRouter(ctx));
 
   app.use(jsonBody());
 
@@ -61,33 +60,5 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger, { onUnexpected: (err, requestId) => ctx.errorReporter.captureUnexpected(err, requestId) }));
-  return answeredFirst(app, [createWebhookEndpoint(ctx), createLivenessEndpoint(ctx, securityHeaders, corsPolicy)]);
-}
-
-/** Routes answered before Express sees the request (listed for the OpenAPI route check). */
-export const ROUTES_BEFORE_EXPRESS = ["GET /health", "POST /webhooks/stripe"];
-
-interface EarlyEndpoint {
-  matches(req: IncomingMessage): boolean;
-  handle(req: IncomingMessage, res: ServerResponse): void;
-}
-
-type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
-/**
- * Lets Stripe's webhook and the liveness probe be answered before Express
- * (webhooks/webhook-endpoint.ts, health/liveness-endpoint.ts): Express's per-request setup
- * (it swaps the prototypes of req and res, then runs the middleware chain and the router)
- * costs more CPU than a whole webhook event on these machines (bench/README.md).
- * `app.handle` is what Express's request listener, `app.listen` and mounting all call, so
- * `app` stays an Express app for every other request, tests included.
- */
-function answeredFirst(app: Express, endpoints: EarlyEndpoint[]): Express {
-  const express = app as unknown as { handle: Handle };
-  const handle = express.handle.bind(app);
-  express.handle = (req, res, next) => {
-    const endpoint = endpoints.find((e) => e.matches(req));
-    return endpoint ? endpoint.handle(req, res) : handle(req, res, next);
-  };
   return app;
 }

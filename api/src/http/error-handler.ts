@@ -50,7 +50,6 @@ export function errorHandler(logger: Logger, hooks: ErrorHandlerHooks = {}): Err
 /**
  * Any thrown value as one of our errors: known errors as they are, body-parser's and
  * database outages translated, anything else logged once and hidden behind a generic 500.
- * Shared with the webhook endpoint, which is answered before Express.
  */
 export function toProblem(err: unknown, log: Logger, requestId: string): AppError {
   if (err instanceof AppError) return err;

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -10,21 +9,15 @@ export function chooseRequestId(inbound: string | string[] | undefined): string 
 }
 
 /**
- * What every request gets first, the routes answered before Express included: its id,
- * echoed as X-Request-Id, and `Connection: close` once the server drains, so keep-alive
- * clients move to another instance (DECISIONS 12). Returns the id.
+ * Express's first middleware: the request's id (`req.id`), echoed as X-Request-Id, and
+ * `Connection: close` once the server drains, so keep-alive clients move to another
+ * instance.
  */
-export function stampRequest(req: IncomingMessage, res: ServerResponse, lifecycle: { readonly draining: boolean }): string {
-  const id = chooseRequestId(req.headers["x-request-id"]);
-  res.setHeader("X-Request-Id", id);
-  if (lifecycle.draining) res.setHeader("Connection", "close");
-  return id;
-}
-
-/** `stampRequest` as Express's first middleware; the id is `req.id`. */
 export function requestBasics(lifecycle: { readonly draining: boolean }): RequestHandler {
   return (req, res, next) => {
-    req.id = stampRequest(req, res, lifecycle);
+    req.id = chooseRequestId(req.headers["x-request-id"]);
+    res.setHeader("X-Request-Id", req.id);
+    if (lifecycle.draining) res.setHeader("Connection", "close");
     next();
   };
 }

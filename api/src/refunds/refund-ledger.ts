@@ -12,7 +12,10 @@ export interface LockedOrder {
   stripePaymentIntentId: string | null;
 }
 
-/** Locks the order row for the rest of the transaction; refunds of one order serialise here. */
+/**
+ * Locks the order row for the rest of the transaction; refunds of one order serialise here.
+ * Raw: Prisma Client has no row-lock (FOR UPDATE) in its typed API.
+ */
 export async function lockOrder(tx: Tx, where: { id: string } | { paymentIntentId: string }): Promise<LockedOrder | undefined> {
   const rows =
     "id" in where
@@ -40,15 +43,13 @@ export function forwardRefundStatus(current: RefundStatus, next: RefundStatus): 
   return next;
 }
 
-/** The same rule in SQL, for the upserts below. */
-const FORWARD_STATUS_SQL = (current: string, next: string) =>
-  `CASE WHEN ${current} = 'failed' OR ${next} = 'pending' THEN ${current} ELSE ${next} END`;
-
 /**
- * Records what Stripe says of one refund. Our pending row (named in the refund's metadata)
- * is settled when it exists, else the refund is inserted by Stripe's id, so the API call
- * and `charge.refunded` count one refund once. A failed refund never comes back to life:
- * a late `charge.refunded` cannot undo a `charge.refund.updated` failure.
+ * Records what Stripe says of one refund, under the order's row lock (the caller's), so
+ * the read and the write below cannot interleave with another writer of this order's
+ * refunds. Our pending row (named in the refund's metadata) is settled when it exists,
+ * else the refund is recorded by Stripe's id, so the API call and the events count one
+ * refund once. Status only moves forward (`forwardRefundStatus`): a late `charge.refunded`
+ * cannot undo a failure.
  */
 export async function upsertStripeRefund(
   tx: Tx,
@@ -57,50 +58,29 @@ export async function upsertStripeRefund(
 ): Promise<void> {
   const status = refundStatusOf(refund.status);
   const ownRowId = refund.metadata?.refundId;
-  if (ownRowId && /^[0-9a-f-]{36}$/i.test(ownRowId)) {
-    const claimed = await tx.$executeRawUnsafe(
-      `UPDATE "Refund" SET "stripeRefundId" = $1,
-        "status" = ${FORWARD_STATUS_SQL('"status"', '$2::"RefundStatus"')}, "updatedAt" = now()
-      WHERE "id" = $3::uuid AND "orderId" = $4::uuid AND ("stripeRefundId" IS NULL OR "stripeRefundId" = $1)`,
-      refund.id,
-      status,
-      ownRowId,
-      orderId,
-    );
-    if (claimed > 0) return;
+  if (ownRowId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ownRowId)) {
+    const own = await tx.refund.findFirst({
+      where: { id: ownRowId, orderId, OR: [{ stripeRefundId: null }, { stripeRefundId: refund.id }] },
+      select: { status: true },
+    });
+    if (own) {
+      await tx.refund.update({ where: { id: ownRowId }, data: { stripeRefundId: refund.id, status: forwardRefundStatus(own.status, status) } });
+      return;
+    }
   }
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "Refund" ("orderId", "stripeRefundId", "amount", "status", "updatedAt")
-    VALUES ($1::uuid, $2, $3, $4::"RefundStatus", now())
-    ON CONFLICT ("stripeRefundId") DO UPDATE SET
-      "status" = ${FORWARD_STATUS_SQL('"Refund"."status"', 'EXCLUDED."status"')}, "updatedAt" = now()`,
-    orderId,
-    refund.id,
-    refund.amount,
-    status,
-  );
+  const known = await tx.refund.findUnique({ where: { stripeRefundId: refund.id }, select: { status: true } });
+  await tx.refund.upsert({
+    where: { stripeRefundId: refund.id },
+    create: { orderId, stripeRefundId: refund.id, amount: refund.amount, status },
+    update: { status: forwardRefundStatus(known?.status ?? status, status) },
+  });
 }
 
 /** refundedAmount is derived, never added to: the sum of the order's succeeded refunds. */
 export async function recomputeRefunds(tx: Tx, order: LockedOrder, now: Date): Promise<{ refundedAmount: number; status: OrderStatus }> {
-  const [sum] = await tx.$queryRaw<{ total: number }[]>`
-    SELECT COALESCE(SUM("amount"), 0)::int AS total FROM "Refund" WHERE "orderId" = ${order.id}::uuid AND "status" = 'succeeded'`;
-  const refundedAmount = Math.min(sum?.total ?? 0, order.amountTotal);
+  const sum = await tx.refund.aggregate({ where: { orderId: order.id, status: "succeeded" }, _sum: { amount: true } });
+  const refundedAmount = Math.min(sum._sum.amount ?? 0, order.amountTotal);
   const status = statusAfterRefunds(order.status, order.amountTotal, refundedAmount);
   await tx.order.update({ where: { id: order.id }, data: { refundedAmount, status, updatedAt: now } });
   return { refundedAmount, status };
-}
-
-/** Inserts the ledger row inside the transaction; false when the event was already recorded. */
-export async function insertLedgerRow(
-  tx: Tx,
-  entry: { id: string; type: string; payloadJson: string },
-  orderId: string | null,
-  outcome: "processed" | "ignored" | "rejected",
-): Promise<boolean> {
-  const inserted = await tx.$executeRaw`
-    INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload")
-    VALUES (${entry.id}, ${entry.type}, ${orderId}::uuid, ${outcome}::"PaymentEventOutcome", ${entry.payloadJson}::jsonb)
-    ON CONFLICT ("stripeEventId") DO NOTHING`;
-  return inserted > 0;
 }

@@ -8,6 +8,8 @@ type Handler = (ctx: AppContext, event: Stripe.Event, entry: LedgerEntry) => Pro
 const onSession: Handler = (ctx, event, entry) =>
   applySessionState(ctx, event.data.object as Stripe.Checkout.Session, entry);
 
+const onRefund: Handler = (ctx, event, entry) => applyRefundUpdated(ctx, event.data.object as Stripe.Refund, entry);
+
 /**
  * Event type → handler. Every handler records the event in the ledger in the same
  * statement or transaction as the change it causes. Types not listed are recorded as
@@ -19,7 +21,9 @@ const handlers: Record<string, Handler> = {
   "checkout.session.async_payment_failed": onSession,
   "checkout.session.expired": onSession,
   "charge.refunded": (ctx, event, entry) => applyChargeRefunded(ctx, event.data.object as Stripe.Charge, entry),
-  "charge.refund.updated": (ctx, event, entry) => applyRefundUpdated(ctx, event.data.object as Stripe.Refund, entry),
+  "charge.refund.updated": onRefund,
+  "refund.updated": onRefund,
+  "refund.failed": onRefund,
   "charge.dispute.created": (ctx, event, entry) => recordDispute(ctx, event.data.object as Stripe.Dispute, entry),
   "charge.dispute.closed": (ctx, event, entry) => recordDispute(ctx, event.data.object as Stripe.Dispute, entry),
 };

@@ -3,6 +3,7 @@ import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { FulfilmentResult } from "../payments/fulfilment.js";
+import { EventBeforeItsOrderError } from "../refunds/refund-events.js";
 import { processEvent } from "./event-handlers.js";
 
 const invalidSignature = (detail: string) => new AppError("INVALID_SIGNATURE", detail);
@@ -14,8 +15,7 @@ const invalidSignature = (detail: string) => new AppError("INVALID_SIGNATURE", d
  * propagates, so the answer is 500 and Stripe redelivers. Never acknowledge first.
  *
  * An applied event is logged on its request's line (the caller's); only the events that
- * need a person (a rejection, a dispute, a failure) get a line of their own, through `log`,
- * which is made only then (a child logger per event is CPU the hot path does not need).
+ * need a person (a rejection, a dispute, a failure) get a line of their own, through `log`.
  */
 export async function receiveWebhook(
   ctx: AppContext,
@@ -49,6 +49,10 @@ export async function receiveWebhook(
     result = await processEvent(ctx, event, payload);
   } catch (err) {
     ctx.metrics.webhookEvent(event.type, "error");
+    if (err instanceof EventBeforeItsOrderError) {
+      log().warn({ eventId: event.id, type: event.type, orderId: err.orderId }, "event arrived before its order's session event; answering 500 so Stripe redelivers");
+      throw new AppError("INTERNAL", "The event's order is not ready yet; it will be retried.", { cause: err });
+    }
     log().error({ eventId: event.id, type: event.type, err }, "webhook event failed; answering 500 so Stripe redelivers");
     // Always 500 (never 503 or 200), whatever failed: Stripe must redeliver.
     throw new AppError("INTERNAL", "The event could not be processed; it will be retried.", { cause: err });

@@ -32,10 +32,8 @@ describe("GET /metrics", () => {
     await request(t.app).get("/products");
     await request(t.app).get("/products");
     await request(t.app).get("/no-such-route/12345");
-    await request(t.app).get("/health"); // the liveness probe is answered ahead of the metrics
     const res = await request(t.app).get("/metrics");
     expect(sample(res.text, "http_request_duration_seconds_count", { method: "GET", route: "/products", status_code: "200" })).toBe(2);
-    expect(res.text).not.toContain('route="/health"');
     expect(sample(res.text, "http_request_duration_seconds_count", { method: "GET", route: "unmatched", status_code: "404" })).toBe(1);
     expect(res.text).not.toContain("12345");
   });
