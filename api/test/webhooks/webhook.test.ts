@@ -87,6 +87,26 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     const outcomes = t.logs.find((l) => l.msg === "webhook event" && l.eventId === completed.id).map((l) => l.outcome);
     expect(outcomes.filter((o) => o === "processed")).toHaveLength(1 + transitionsBefore);
     expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(39);
+    // The first delivery's row keeps what it recorded.
+    expect(await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: completed.id } })).toMatchObject({ outcome: "processed", orderId });
+  });
+
+  it("when a rejected or ignored event is redelivered in parallel, then its first row keeps its outcome and the order does not move", async () => {
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
+    const wrongAmount = eventLike("checkout.session.completed", { ...sessionOf(sessionId), status: "complete", payment_status: "paid", amount_total: 1 });
+    expect((await sendEvent(t, wrongAmount)).status).toBe(200);
+    const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
+    const open = eventLike("checkout.session.completed", { ...sessionOf(sessionId), status: "open", payment_status: "unpaid" });
+    expect((await sendEvent(t, open)).status).toBe(200);
+    expect((await sendEvent(t, completed)).status).toBe(200);
+
+    const answers = await Promise.all([...Array.from({ length: 20 }, () => sendEvent(t, wrongAmount)), ...Array.from({ length: 20 }, () => sendEvent(t, open))]);
+
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+    expect(await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: wrongAmount.id } })).toMatchObject({ outcome: "rejected" });
+    expect(await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: open.id } })).toMatchObject({ outcome: "ignored" });
+    expect(await countEvents(t.ctx, { orderId })).toBe(3);
+    expect((await orderOf(orderId)).status).toBe("paid");
   });
 
   it("when 30 distinct events for one order arrive in parallel, then each is recorded once, the order moves once, and none fails", async () => {
