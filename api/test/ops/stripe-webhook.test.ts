@@ -17,6 +17,8 @@ const EXPECTED_EVENTS = [
   "checkout.session.async_payment_succeeded",
   "checkout.session.completed",
   "checkout.session.expired",
+  "refund.failed",
+  "refund.updated",
 ];
 
 let stripe: StripeStandIn;
@@ -46,7 +48,7 @@ const endpoints = () => [...stripe.webhookEndpoints.values()];
 const writes = () => stripe.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
 
 describe("npm run stripe:webhook", () => {
-  it("when the API handles its event types, then they are exactly the eight of API.md", () => {
+  it("when the API handles its event types, then they are exactly the ten the API documents", () => {
     expect([...HANDLED_EVENT_TYPES].sort()).toEqual(EXPECTED_EVENTS);
   });
 
@@ -68,7 +70,7 @@ describe("npm run stripe:webhook", () => {
     stripe.requests.length = 0;
     const result = await register(["--url", URL_OF_API]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^unchanged: we_\S+ already has exactly the 8 handled event types/m);
+    expect(result.stdout).toMatch(/^unchanged: we_\S+ already has exactly the 10 handled event types/m);
     expect(result.stdout).toMatch(/signing secret is unchanged/);
     expect(result.stdout).not.toMatch(/whsec_/);
     expect(writes()).toEqual([]);
@@ -86,7 +88,7 @@ describe("npm run stripe:webhook", () => {
     const result = await register(["--url", URL_OF_API]);
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^updated we_\S+: now exactly 8 event types/m);
+    expect(result.stdout).toMatch(/^updated we_\S+: now exactly 10 event types/m);
     expect(result.stdout).toMatch(/signing secret is unchanged/);
     expect(result.stdout).not.toMatch(/whsec_/);
     expect(writes()).toEqual([`POST /v1/webhook_endpoints/${endpoint!.id}`]);

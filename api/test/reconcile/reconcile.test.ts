@@ -71,4 +71,25 @@ describe("reconcile", () => {
     expect(summary.fetched).toBe(0);
     expect(await statusOf(old.orderId)).toBe("pending");
   });
+
+  it("when refund events were never delivered, then it fetches and applies them too (refund.updated included)", async () => {
+    const { auth } = await createBuyer(t.ctx);
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
+    const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
+    expect((await sendEvent(t, completed)).status).toBe(200);
+    const { stripePaymentIntentId } = await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+    t.stripe.holdNextRefund();
+    t.clock.advance(1000);
+    const refund = await t.ctx.stripe.refunds.create({ payment_intent: stripePaymentIntentId!, amount: 1000 });
+    t.clock.advance(1000);
+    await t.stripe.settleRefund(refund.id);
+
+    await reconcile(t.ctx);
+
+    const ledger = await t.ctx.prisma.paymentEvent.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+    expect(ledger.map((e) => e.type)).toEqual(expect.arrayContaining(["charge.refunded", "charge.refund.updated", "refund.updated"]));
+    expect(ledger.every((e) => e.outcome === "processed")).toBe(true);
+    const order = await t.ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId }, include: { refunds: true } });
+    expect(order).toMatchObject({ status: "partially_refunded", refundedAmount: 1000, refunds: [{ stripeRefundId: refund.id, status: "succeeded" }] });
+  });
 });
