@@ -69,7 +69,7 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     const line = t.logs.find((l) => l.msg === "webhook event" && l.eventId === completed.id);
     expect(line).toHaveLength(1);
     expect(line[0]).toMatchObject({ type: "checkout.session.completed", orderId, outcome: "processed", from: "pending", to: "paid", requestId: expect.any(String) });
-    // One line per delivery: the request's own line carries the event (bench/README.md, finding 11).
+    // One line per delivery: the request's own line carries the event.
     expect(line[0]).toMatchObject({ level: "info", req: { method: "POST", url: "/webhooks/stripe" }, res: { statusCode: 200 } });
     expect(t.logs.find((l) => l.requestId === line[0]!.requestId)).toHaveLength(1);
   });
