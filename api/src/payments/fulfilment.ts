@@ -50,6 +50,13 @@ type Tx = Prisma.TransactionClient;
  */
 export async function applySessionState(ctx: AppContext, session: SessionState, event?: LedgerEntry): Promise<FulfilmentResult> {
   const now = ctx.clock.now();
+  // A redelivery of an event already recorded is answered without a transaction: Stripe
+  // redelivers often, and a burst of them must not take a connection each for a transaction.
+  // The insert below stays the authority for concurrent deliveries.
+  if (event) {
+    const first = await ctx.prisma.paymentEvent.findUnique({ where: { stripeEventId: event.id }, select: { orderId: true } });
+    if (first) return { outcome: "duplicate", orderId: first.orderId, previous: null, next: null };
+  }
   const result = await ctx.prisma.$transaction(async (tx): Promise<FulfilmentResult> => {
     if (event && !(await insertLedgerRow(tx, event, null, "ignored"))) {
       const first = await tx.paymentEvent.findUnique({ where: { stripeEventId: event.id }, select: { orderId: true } });
