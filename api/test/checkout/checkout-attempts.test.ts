@@ -123,3 +123,21 @@ describe("stored session parameters", () => {
     expect(JSON.parse(order.checkoutParamsText!)).toMatchObject({ client_reference_id: order.id, metadata: { orderId: order.id } });
   });
 });
+
+describe("concurrent retries of a spent attempt", () => {
+  it("when five retries with the key of a spent attempt run in parallel, then exactly one new order is made and the key links it", async () => {
+    const { user, auth } = await createBuyer(t.ctx);
+    t.stripe.injectFault({ kind: "saved", method: "POST", path: SESSIONS, drop: true, times: 1 });
+    expect((await postCheckout(t, auth, items(), "spent-parallel")).status).toBe(502);
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postCheckout(t, auth, items(), "spent-parallel")));
+
+    for (const res of answers) expect([201, 409]).toContain(res.status);
+    const created = answers.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => r.body.orderId)).size).toBe(1);
+    const orders = await ordersOf(user.id);
+    expect(orders.map((o) => o.status)).toEqual(["expired", "pending"]);
+    expect(await keyRow(user.id, "spent-parallel")).toMatchObject({ state: "completed", orderId: orders[1]!.id });
+  });
+});
