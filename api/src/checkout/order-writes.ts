@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import { AppError } from "../errors.js";
+import { Prisma } from "../generated/prisma/client.js";
 import type { KeyRow } from "./idempotency.js";
 import type { PricedCart } from "./pricing.js";
 
@@ -12,46 +12,49 @@ import type { PricedCart } from "./pricing.js";
 
 const claimHeld = (key: KeyRow) => ({ id: key.id, claimToken: key.claimToken, state: "in_progress" as const });
 
-/** Thrown inside the transaction to roll it back when the key's claim was lost. */
-const claimLost = () => new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
-
 /**
  * The pending order with its session parameters (the exact text every attempt sends), its
- * lines with prices copied, and the key's link to it. The key is re-linked only from the order
- * this request found on it (none, or a spent one): false, and nothing written, otherwise.
+ * lines with prices copied, and the key's link to it, in one batch transaction. The key is
+ * re-linked only from the order this request found on it (none, or a spent one); when the
+ * claim was lost meanwhile, `update` matches no row, the batch rolls back and this is false.
  */
 export async function insertPendingOrder(
   ctx: AppContext,
   order: { id: string; userId: string; cart: PricedCart; expiresAt: Date; paramsText: string; key?: KeyRow },
 ): Promise<boolean> {
   const lines = order.cart.lines.map(({ productId, name, quantity, unitAmount }) => ({ productId, name, quantity, unitAmount }));
-  try {
-    await ctx.prisma.$transaction(async (tx) => {
-      // The order first: the key's foreign key to it must find it.
-      await tx.order.create({
-        data: {
-          id: order.id,
-          userId: order.userId,
-          status: "pending",
-          amountTotal: order.cart.amountTotal,
-          currency: order.cart.currency,
-          checkoutExpiresAt: order.expiresAt,
-          checkoutParamsText: order.paramsText,
-          items: { createMany: { data: lines } },
-        },
-      });
-      if (!order.key) return;
-      const linked = await tx.idempotencyKey.updateMany({
+  // The order first: the key's foreign key to it must find it.
+  const writes: Prisma.PrismaPromise<{ id: string }>[] = [
+    ctx.prisma.order.create({
+      data: {
+        id: order.id,
+        userId: order.userId,
+        status: "pending",
+        amountTotal: order.cart.amountTotal,
+        currency: order.cart.currency,
+        checkoutExpiresAt: order.expiresAt,
+        checkoutParamsText: order.paramsText,
+        items: { createMany: { data: lines } },
+      },
+      select: { id: true },
+    }),
+  ];
+  if (order.key) {
+    writes.push(
+      ctx.prisma.idempotencyKey.update({
         where: { ...claimHeld(order.key), orderId: order.key.orderId },
         data: { orderId: order.id },
-      });
-      if (linked.count !== 1) throw claimLost();
-    });
+        select: { id: true },
+      }),
+    );
+  }
+  try {
+    await ctx.prisma.$transaction(writes);
+    return true;
   } catch (err) {
-    if (err instanceof AppError && err.code === "REQUEST_IN_PROGRESS") return false;
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") return false;
     throw err;
   }
-  return true;
 }
 
 /**
