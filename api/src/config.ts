@@ -72,7 +72,7 @@ const envSchema = z
       .refine((v) => /^rediss?:\/\//.test(v), "must start with redis:// or rediss://")
       .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    CHECKOUT_SESSION_TTL_MINUTES: intFrom(30, 24 * 60).default(60),
+    CHECKOUT_SESSION_TTL_MINUTES: intFrom(35, 24 * 60).default(60),
     SHUTDOWN_DELAY_MS: intFrom(0, 120000).default(5000),
     SHUTDOWN_TIMEOUT_MS: intFrom(0, 600000).default(25000),
     CATALOG_FILE: optionalString,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 
@@ -15,6 +15,7 @@ const WAIT_FOR_HOLDER_MS = 2_000;
 
 export interface KeyRow {
   id: string;
+  /** What the key protects: the order its request started (null until one is written). */
   orderId: string | null;
   /** Proves this request still holds the claim; every write is conditional on it. */
   claimToken: string;
@@ -24,40 +25,27 @@ export type Claim = { kind: "owned"; row: KeyRow } | { kind: "replay"; status: n
 
 export const requestHash = (body: unknown) => createHash("sha256").update(JSON.stringify(body)).digest("hex");
 
-interface StoredKey {
-  id: string;
-  requestHash: string;
-  state: "in_progress" | "completed";
-  orderId: string | null;
-  responseStatus: number | null;
-  responseBody: unknown;
-  lockedUntil: Date | null;
-  expiresAt: Date;
-}
-
 /**
  * Claims a client's Idempotency-Key. The unique (userId, key) row decides the race: one
  * request owns the key at a time; a finished key replays its answer; the same key with
- * another body is refused. A claim whose holder died (lock expired) or whose attempt
- * ended in 502 can be taken over, and then resumes the same order.
+ * another body is refused. A claim whose holder died (lock expired) or that was released
+ * (the attempt is still open, or spent) can be taken over, and the new holder decides from
+ * the linked order whether to resume it or start anew.
  */
 export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: string, hash: string): Promise<Claim> {
   const waitUntil = Date.now() + WAIT_FOR_HOLDER_MS;
   for (;;) {
     const now = ctx.clock.now();
     const lockedUntil = new Date(now.getTime() + CLAIM_MS);
-    // Every checkout with a key runs this first: through pg directly, as Prisma's raw-query
-    // path costs more CPU than the statement (bench/README.md).
-    const { rows: inserted } = await ctx.db.pool.query<KeyRow>(
-      `INSERT INTO "IdempotencyKey" ("userId", "key", "requestHash", "state", "lockedUntil", "expiresAt", "claimToken")
-       VALUES ($1::uuid, $2, $3, 'in_progress', $4, $5, gen_random_uuid())
-       ON CONFLICT ("userId", "key") DO NOTHING
-       RETURNING "id", "orderId", "claimToken"`,
-      [userId, key, hash, lockedUntil, new Date(now.getTime() + KEY_TTL_MS)],
-    );
-    if (inserted[0]) return { kind: "owned", row: inserted[0] };
+    const fresh = { id: randomUUID(), orderId: null, claimToken: randomUUID() };
+    // ON CONFLICT DO NOTHING: of concurrent first requests exactly one inserts the row.
+    const inserted = await ctx.prisma.idempotencyKey.createMany({
+      data: [{ ...fresh, userId, key, requestHash: hash, state: "in_progress", lockedUntil, expiresAt: new Date(now.getTime() + KEY_TTL_MS) }],
+      skipDuplicates: true,
+    });
+    if (inserted.count === 1) return { kind: "owned", row: fresh };
 
-    const existing = (await ctx.prisma.idempotencyKey.findUnique({ where: { userId_key: { userId, key } } })) as StoredKey | null;
+    const existing = await ctx.prisma.idempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
     if (!existing) continue; // deleted in between; try again
     if (existing.expiresAt <= now) {
       await ctx.prisma.idempotencyKey.deleteMany({ where: { id: existing.id, expiresAt: { lte: now } } });
@@ -69,11 +57,18 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
     if (existing.state === "completed") {
       return { kind: "replay", status: existing.responseStatus ?? 201, body: existing.responseBody };
     }
-    const taken = await ctx.prisma.$queryRaw<KeyRow[]>`
-      UPDATE "IdempotencyKey" SET "lockedUntil" = ${lockedUntil}, "claimToken" = gen_random_uuid()
-      WHERE "id" = ${existing.id}::uuid AND "state" = 'in_progress' AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
-      RETURNING "id", "orderId", "claimToken"`;
-    if (taken[0]) return { kind: "owned", row: taken[0] };
+    // Compare-and-set on the token read above: of concurrent takeovers exactly one matches.
+    const claimToken = randomUUID();
+    const taken = await ctx.prisma.idempotencyKey.updateMany({
+      where: {
+        id: existing.id,
+        state: "in_progress",
+        claimToken: existing.claimToken,
+        OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+      },
+      data: { lockedUntil, claimToken },
+    });
+    if (taken.count === 1) return { kind: "owned", row: { id: existing.id, orderId: existing.orderId, claimToken } };
     if (Date.now() >= waitUntil) {
       throw new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
     }
@@ -82,7 +77,7 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
 }
 
 // Linking the key to its new order and storing the answer to replay are part of the
-// checkout's own single-statement writes (order-writes.ts), fenced the same way.
+// checkout's own transactions (order-writes.ts), fenced the same way.
 const held = (row: KeyRow) => ({ id: row.id, claimToken: row.claimToken, state: "in_progress" as const });
 
 /** The attempt stays open (e.g. Stripe unreachable): a retry with the key may resume it. */

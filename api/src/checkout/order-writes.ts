@@ -1,63 +1,90 @@
 import type { AppContext } from "../context.js";
+import { Prisma } from "../generated/prisma/client.js";
 import type { KeyRow } from "./idempotency.js";
 import type { PricedCart } from "./pricing.js";
 
 /**
- * The checkout's writes, each ONE SQL statement through `pg`: atomic without an explicit
- * transaction, one round trip each. As Prisma calls (an interactive transaction of seven
- * round trips, then two updates) they cost checkout creation more than half its CPU
- * (bench/README.md). Timestamps the database would default (`createdAt`, `updatedAt`) are
- * the database's, as they were with Prisma.
+ * The checkout's writes. Each is one Prisma transaction that never spans a Stripe call: the
+ * order is written before the call, its session after it. With an Idempotency-Key, every write
+ * is fenced by the claim (id, token, still in progress), so a request that lost its claim to a
+ * takeover changes nothing.
  */
 
+const claimHeld = (key: KeyRow) => ({ id: key.id, claimToken: key.claimToken, state: "in_progress" as const });
+
 /**
- * The pending order with the session parameters built once for it (DECISIONS 2), its lines
- * with prices copied, and the idempotency key's link to it. With a key, nothing is written
- * unless this request still holds the claim (token, in progress, no order yet): false then.
+ * The pending order with its session parameters (the exact text every attempt sends), its
+ * lines with prices copied, and the key's link to it, in one batch transaction. The key is
+ * re-linked only from the order this request found on it (none, or a spent one); when the
+ * claim was lost meanwhile, `update` matches no row, the batch rolls back and this is false.
  */
 export async function insertPendingOrder(
   ctx: AppContext,
-  order: { id: string; userId: string; cart: PricedCart; expiresAt: Date; checkoutParams: object; key?: KeyRow },
+  order: { id: string; userId: string; cart: PricedCart; expiresAt: Date; paramsText: string; key?: KeyRow },
 ): Promise<boolean> {
   const lines = order.cart.lines.map(({ productId, name, quantity, unitAmount }) => ({ productId, name, quantity, unitAmount }));
-  const { rows } = await ctx.db.pool.query<{ created: number }>(INSERT_PENDING_ORDER_SQL, [
-    order.id,
-    order.userId,
-    order.cart.amountTotal,
-    order.cart.currency,
-    order.expiresAt,
-    JSON.stringify(order.checkoutParams),
-    JSON.stringify(lines),
-    order.key?.id ?? null,
-    order.key?.claimToken ?? null,
-  ]);
-  return rows[0]!.created === 1;
+  // The order first: the key's foreign key to it must find it.
+  const writes: Prisma.PrismaPromise<{ id: string }>[] = [
+    ctx.prisma.order.create({
+      data: {
+        id: order.id,
+        userId: order.userId,
+        status: "pending",
+        amountTotal: order.cart.amountTotal,
+        currency: order.cart.currency,
+        checkoutExpiresAt: order.expiresAt,
+        checkoutParamsText: order.paramsText,
+        items: { createMany: { data: lines } },
+      },
+      select: { id: true },
+    }),
+  ];
+  if (order.key) {
+    writes.push(
+      ctx.prisma.idempotencyKey.update({
+        where: { ...claimHeld(order.key), orderId: order.key.orderId },
+        data: { orderId: order.id },
+        select: { id: true },
+      }),
+    );
+  }
+  try {
+    await ctx.prisma.$transaction(writes);
+    return true;
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") return false;
+    throw err;
+  }
 }
 
 /**
  * Stores the order's Checkout Session (never replacing another one) and, with a key, the
- * answer to replay, releasing the claim. False when the claim was taken over meanwhile.
+ * answer to replay, releasing the claim. False when the claim was taken over meanwhile; the
+ * session is stored either way, since it is the order's one session.
  */
 export async function recordSession(
   ctx: AppContext,
   input: { orderId: string; sessionId: string; url: string | null; expiresAt: Date; key?: KeyRow; status: number; body: object },
 ): Promise<boolean> {
-  const { rows } = await ctx.db.pool.query<{ completed: number }>(RECORD_SESSION_SQL, [
-    input.orderId,
-    input.sessionId,
-    input.url,
-    input.expiresAt,
-    input.key?.id ?? null,
-    input.key?.claimToken ?? null,
-    input.status,
-    JSON.stringify(input.body),
-  ]);
-  return input.key === undefined || rows[0]!.completed === 1;
+  const writes = [
+    ctx.prisma.order.updateMany({
+      where: { id: input.orderId, OR: [{ stripeCheckoutSessionId: null }, { stripeCheckoutSessionId: input.sessionId }] },
+      data: { stripeCheckoutSessionId: input.sessionId, checkoutUrl: input.url, checkoutExpiresAt: input.expiresAt },
+    }),
+  ];
+  if (input.key) {
+    writes.push(
+      ctx.prisma.idempotencyKey.updateMany({
+        where: claimHeld(input.key),
+        data: { state: "completed", responseStatus: input.status, responseBody: input.body, lockedUntil: null },
+      }),
+    );
+  }
+  const [, completed] = await ctx.prisma.$transaction(writes);
+  return completed === undefined || completed.count === 1;
 }
 
-// The statements live in database functions (prisma/migrations/20261129230000_checkout_write_functions):
-// their plans are kept per connection instead of being made again for every checkout.
-const INSERT_PENDING_ORDER_SQL = `SELECT insert_pending_order($1::uuid, $2::uuid, $3::int, $4::text, $5::timestamptz, $6::jsonb,
-  $7::jsonb, $8::uuid, $9::uuid) AS created`;
-
-const RECORD_SESSION_SQL = `SELECT record_session($1::uuid, $2::text, $3::text, $4::timestamptz, $5::uuid, $6::uuid, $7::int, $8::jsonb) AS completed`;
+/** A spent attempt: its order can never get a session. Only a `pending` order expires. */
+export async function expireOrder(ctx: AppContext, orderId: string): Promise<void> {
+  await ctx.prisma.order.updateMany({ where: { id: orderId, status: "pending" }, data: { status: "expired" } });
+}

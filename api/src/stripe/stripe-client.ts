@@ -15,7 +15,7 @@ export function createStripeClient(config: Config["stripe"]): Stripe {
   const target = config.apiUrl ? new URL(config.apiUrl) : undefined;
   return new Stripe(config.secretKey, {
     // Per attempt: stripe-node's timeout is an idle-socket timeout, retried like a
-    // connection error; `withDeadline` bounds the whole call (DECISIONS 1).
+    // connection error; `withDeadline` bounds the whole call.
     timeout: config.timeoutMs,
     maxNetworkRetries: config.maxNetworkRetries,
     telemetry: false,
@@ -63,7 +63,8 @@ export function translateStripeError(err: unknown, logger: Logger, context: Reco
   const unavailable =
     e.type === "StripeConnectionError" || e.type === "StripeAPIError" || status >= 500 || status === 429 || status === 409 || status === 0;
   if (unavailable) {
-    logger.warn({ ...context, stripeStatus: status || undefined, stripeType: e.type }, "stripe unavailable");
+    const replayed = stripeErrorAnswer(err).replayed || undefined;
+    logger.warn({ ...context, stripeStatus: status || undefined, stripeType: e.type, stripeReplayed: replayed }, "stripe unavailable");
     return new AppError("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider is unavailable; retry later.", { cause: err });
   }
   logger.error(
@@ -71,6 +72,27 @@ export function translateStripeError(err: unknown, logger: Logger, context: Reco
     "stripe refused our request",
   );
   return new AppError("PAYMENT_PROVIDER_ERROR", "The payment provider refused the request.", { cause: err });
+}
+
+/** The final Stripe answer behind a failed call, as far as the SDK's error tells. */
+export interface StripeErrorAnswer {
+  /** Its HTTP status; undefined when there was no answer (connection error, timeout, deadline). */
+  status: number | undefined;
+  /**
+   * True when the answer carried `Idempotent-Replayed: true`: Stripe saved it under the request's
+   * idempotency key and will give it to every retry with that key for 24 h, errors included.
+   */
+  replayed: boolean;
+}
+
+/**
+ * Reads the Stripe answer behind an error from `callStripe` (the AppError's cause) or a raw SDK
+ * error. stripe-node retries on its own and puts the final answer's headers on the error.
+ */
+export function stripeErrorAnswer(err: unknown): StripeErrorAnswer {
+  const cause = err instanceof AppError ? err.cause : err;
+  const e = (cause ?? {}) as { statusCode?: number; headers?: Record<string, string | undefined> };
+  return { status: e.statusCode, replayed: e.headers?.["idempotent-replayed"] === "true" };
 }
 
 /**

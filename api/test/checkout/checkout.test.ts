@@ -197,7 +197,7 @@ describe("Idempotency-Key claims", () => {
     const session = { orderId, sessionId: "cs_test_fenced", url: null, expiresAt: new Date(), status: 201 };
     expect(await recordSession(t.ctx, { ...session, key: first.row, body: { stale: true } })).toBe(false);
     const cart = { currency: "eur", amountTotal: 1000, lines: [{ productId: book.id, name: "Book", description: "", quantity: 1, unitAmount: 1000 }] };
-    expect(await insertPendingOrder(t.ctx, { id: orderId, userId: user.id, cart, expiresAt: new Date(), checkoutParams: {}, key: first.row })).toBe(false);
+    expect(await insertPendingOrder(t.ctx, { id: orderId, userId: user.id, cart, expiresAt: new Date(), paramsText: "{}", key: first.row })).toBe(false);
     expect(await t.ctx.prisma.order.count({ where: { id: orderId } })).toBe(0);
     const row = await t.ctx.prisma.idempotencyKey.findFirstOrThrow({ where: { userId: user.id, key: "fenced" } });
     expect(row).toMatchObject({ state: "in_progress", orderId: null, responseBody: null });

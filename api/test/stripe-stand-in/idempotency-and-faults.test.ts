@@ -125,3 +125,84 @@ describe("injected faults", () => {
     expect(h.standIn.sessions.has(session.id)).toBe(true);
   });
 });
+
+describe("before and saved faults", () => {
+  const SESSIONS = "/v1/checkout/sessions";
+  const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Stripe.errors.StripeError);
+
+  it("when 1 + maxNetworkRetries before-faults answer 500, then the SDK gives up with no replay, nothing is saved and the same key then succeeds", async () => {
+    const retries = 2;
+    const sdk = sdkFor(h.standIn, retries);
+    h.standIn.injectFault({ kind: "before", method: "POST", path: SESSIONS, status: 500, times: 1 + retries });
+    const before = h.standIn.sessions.size;
+
+    const err = await errorOf(sdk.checkout.sessions.create(sessionParams(), { idempotencyKey: "before-1" }));
+
+    expect(err).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(err!.statusCode).toBe(500);
+    expect(err!.headers?.["idempotent-replayed"]).toBeUndefined();
+    expect(sessionPosts("before-1")).toHaveLength(1 + retries);
+    expect(h.standIn.sessions.size).toBe(before);
+    const session = await sdk.checkout.sessions.create(sessionParams(), { idempotencyKey: "before-1" });
+    expect(session.lastResponse.headers["idempotent-replayed"]).toBeUndefined();
+    expect(h.standIn.sessions.size).toBe(before + 1);
+  });
+
+  it("when a saved fault answers 500, then it says Stripe-Should-Retry: false (the SDK does not retry) and every retry with the key gets it replayed", async () => {
+    const sdk = sdkFor(h.standIn, 2);
+    h.standIn.injectFault({ kind: "saved", method: "POST", path: SESSIONS, times: 1 });
+    const before = h.standIn.sessions.size;
+
+    const first = await errorOf(sdk.checkout.sessions.create(sessionParams(), { idempotencyKey: "saved-1" }));
+    const replay = await errorOf(sdk.checkout.sessions.create(sessionParams(), { idempotencyKey: "saved-1" }));
+
+    expect(first).toMatchObject({ statusCode: 500, type: "StripeAPIError" });
+    expect(first!.headers).toMatchObject({ "stripe-should-retry": "false" });
+    expect(first!.headers?.["idempotent-replayed"]).toBeUndefined();
+    expect(replay).toMatchObject({ statusCode: 500, type: "StripeAPIError", message: first!.message });
+    expect(replay!.headers).toMatchObject({ "stripe-should-retry": "false", "idempotent-replayed": "true" });
+    expect(sessionPosts("saved-1")).toHaveLength(2);
+    expect(h.standIn.sessions.size).toBe(before);
+    // Another key is another request: the saved fault was used up.
+    await expect(sdk.checkout.sessions.create(sessionParams(), { idempotencyKey: "saved-2" })).resolves.toMatchObject({ object: "checkout.session" });
+  });
+
+  it("when a saved 500's answer is lost (drop), then the SDK's retry of the closed connection gets the replayed 500", async () => {
+    h.standIn.injectFault({ kind: "saved", method: "POST", path: SESSIONS, drop: true, times: 1 });
+
+    const err = await errorOf(sdkFor(h.standIn, 0).checkout.sessions.create(sessionParams(), { idempotencyKey: "saved-lost-1" }));
+
+    expect(err).toMatchObject({ statusCode: 500, type: "StripeAPIError" });
+    expect(err!.headers).toMatchObject({ "idempotent-replayed": "true", "stripe-should-retry": "false" });
+    expect(sessionPosts("saved-lost-1")).toHaveLength(2);
+  });
+
+  it("when a saved fault omits fields, then the endpoint's answer is stored and replayed without them", async () => {
+    h.standIn.injectFault({ kind: "saved", method: "POST", path: SESSIONS, omitFields: ["url"], times: 1 });
+
+    const first = await h.stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: "no-url-1" });
+    const replay = await h.stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: "no-url-1" });
+
+    expect(first.id).toMatch(/^cs_/);
+    expect(first).not.toHaveProperty("url");
+    expect(replay.id).toBe(first.id);
+    expect(replay).not.toHaveProperty("url");
+    expect(replay.lastResponse.headers["idempotent-replayed"]).toBe("true");
+  });
+});
+
+describe("recorded requests", () => {
+  it("when a POST arrives, then its raw body is kept byte for byte beside the parsed one", async () => {
+    await h.stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: "raw-1" });
+    await h.stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: "raw-1" });
+    const reversed = Object.fromEntries(Object.entries(sessionParams()).reverse()) as unknown as Stripe.Checkout.SessionCreateParams;
+    await h.stripe.checkout.sessions.create(reversed, { idempotencyKey: "raw-2" });
+
+    const [first, second] = sessionPosts("raw-1");
+    const [reordered] = sessionPosts("raw-2");
+    expect(first!.rawBody).toContain("line_items[0][price_data][unit_amount]=1999");
+    expect(second!.rawBody).toBe(first!.rawBody);
+    expect(reordered!.body).toEqual(first!.body);
+    expect(reordered!.rawBody).not.toBe(first!.rawBody);
+  });
+});

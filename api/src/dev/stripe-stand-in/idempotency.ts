@@ -6,6 +6,8 @@ const KEY_TTL_MS = 24 * 60 * 60 * 1000;
 export interface StoredAnswer {
   status: number;
   body: unknown;
+  /** Headers sent with the answer and its replays (e.g. `stripe-should-retry`). */
+  headers?: Record<string, string>;
 }
 
 interface Entry {

@@ -6,7 +6,7 @@ import { StripeApiError, unrecognizedUrl } from "./errors.js";
 import { eventRoutes } from "./events-endpoints.js";
 import { faultBody, type Fault, type FaultList } from "./faults.js";
 import { parseForm, type FormObject } from "./form.js";
-import type { IdempotencyCache } from "./idempotency.js";
+import type { IdempotencyCache, StoredAnswer } from "./idempotency.js";
 import { refundRoutes } from "./refunds.js";
 import { matchRoute, type ApiResult, type EndpointContext, type Route } from "./routing.js";
 import { newId, STAND_IN_API_VERSION, type StandInState } from "./state.js";
@@ -58,11 +58,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     query,
     ...(idempotencyKey ? { idempotencyKey } : {}),
     body,
+    rawBody: raw,
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")])),
     at: deps.state.clock.now(),
   });
 
-  const fault = deps.faults.take(method, path);
+  const fault = deps.faults.take("before", method, path);
   if (fault?.latencyMs) await sleep(fault.latencyMs);
   if (fault && !fault.afterProcessing && (fault.drop || fault.status)) return answerWithFault(res, fault);
 
@@ -87,7 +88,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const found = deps.idempotency.lookup(apiKey, idempotencyKey, endpoint, body);
     if (found.kind === "replay") {
       if (fault?.afterProcessing) return answerWithFault(res, fault);
-      return send(res, found.answer.status, found.answer.body, { ...headers, "idempotent-replayed": "true" });
+      return send(res, found.answer.status, found.answer.body, { ...headers, ...found.answer.headers, "idempotent-replayed": "true" });
     }
     if (found.kind === "mismatch") {
       const message = found.sameEndpoint
@@ -98,11 +99,27 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   }
 
   const firstNewEvent = deps.state.events.length;
-  const answer = run(deps, { method, path, body, query, requestId, idempotencyKey: idempotencyKey ?? null });
+  const saved = deps.faults.take("saved", method, path);
+  const answer: StoredAnswer = saved && !saved.omitFields ? savedError() : run(deps, { method, path, body, query, requestId, idempotencyKey: idempotencyKey ?? null });
+  if (saved?.omitFields) answer.body = withoutFields(answer.body, saved.omitFields);
   if (keyed) deps.idempotency.store(apiKey, idempotencyKey, endpoint, body, answer);
   deps.emitted(deps.state.events.slice(firstNewEvent));
   if (fault?.afterProcessing) return answerWithFault(res, fault);
-  return send(res, answer.status, answer.body, headers);
+  if (saved?.drop) return void res.socket?.destroy();
+  return send(res, answer.status, answer.body, { ...headers, ...answer.headers });
+}
+
+/**
+ * A 500 from Stripe's logic: saved under the key like any answer. Stripe marks such errors
+ * `Stripe-Should-Retry: false`, since a retry with the key would only get the same answer.
+ */
+function savedError(): StoredAnswer {
+  return { status: 500, body: faultBody(500), headers: { "stripe-should-retry": "false" } };
+}
+
+function withoutFields(body: unknown, fields: string[]): unknown {
+  if (!body || typeof body !== "object") return body;
+  return Object.fromEntries(Object.entries(body).filter(([name]) => !fields.includes(name)));
 }
 
 function run(deps: ServerDeps, req: { method: string; path: string; body: FormObject; query: FormObject; requestId: string; idempotencyKey: string | null }): ApiResult {

@@ -115,6 +115,8 @@ export interface RecordedRequest {
   idempotencyKey?: string;
   /** The parsed form body, nested (`line_items[0][quantity]` → `body.line_items[0].quantity`); leaves are strings, as sent. */
   body: Record<string, unknown>;
+  /** The body exactly as received (form-encoded for the SDK's POSTs), to compare attempts byte for byte. */
+  rawBody: string;
   /** Header names in lower case. */
   headers: Record<string, string>;
   /** When it arrived, by the stand-in's clock. */
