@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import type { Logger } from "../logger.js";
-import { resolvePendingRefund, RESUBMIT_WINDOW_MS } from "../refunds/refund-resolution.js";
+import { countRefundsNeedingOperator, resolvePendingRefund } from "../refunds/refund-resolution.js";
 import { RECHECK_PENDING_MS } from "../refunds/refund-submission.js";
 
 /**
@@ -33,16 +33,7 @@ export async function resolvePendingRefunds(ctx: AppContext, now: Date, log: Log
     if (outcome === "settled" || outcome === "resubmitted" || outcome === "failed") resolved += 1;
     if (outcome === "unreadable") backedOff += 1;
   }
-  // Counted every run, not only when looked at, so an alert on it stays raised until resolved.
-  const refundsNeedingOperator = await ctx.prisma.refund.count({
-    where: {
-      status: "pending",
-      stripeRefundId: null,
-      OR: [
-        { firstAttemptAt: { lte: new Date(now.getTime() - RESUBMIT_WINDOW_MS) } },
-        { firstAttemptAt: null, createdAt: { lte: new Date(now.getTime() - RESUBMIT_WINDOW_MS) } },
-      ],
-    },
-  });
+  // Counted every run, not only when looked at, so it stays raised until resolved.
+  const refundsNeedingOperator = await countRefundsNeedingOperator(ctx.prisma, now);
   return { refundsResolved: resolved, refundsBackedOff: backedOff, refundsNeedingOperator };
 }

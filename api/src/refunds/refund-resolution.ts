@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
-import type { Refund } from "../generated/prisma/client.js";
+import type { PrismaClient, Refund } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
 import { callStripe } from "../stripe/stripe-client.js";
 import { recordStripeRefund, submitRefund } from "./refund-submission.js";
@@ -81,5 +81,17 @@ async function backOff(ctx: AppContext, row: PendingRow): Promise<void> {
   await ctx.prisma.refund.updateMany({
     where: { id: row.id, status: "pending" },
     data: { nextCheckAt: new Date(ctx.clock.now().getTime() + delay), checkFailures: { increment: 1 } },
+  });
+}
+
+/** Refunds Stripe has no trace of whose first attempt is too old to resubmit: an operator's. */
+export function countRefundsNeedingOperator(prisma: PrismaClient, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - RESUBMIT_WINDOW_MS);
+  return prisma.refund.count({
+    where: {
+      status: "pending",
+      stripeRefundId: null,
+      OR: [{ firstAttemptAt: { lte: cutoff } }, { firstAttemptAt: null, createdAt: { lte: cutoff } }],
+    },
   });
 }

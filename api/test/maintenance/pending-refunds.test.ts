@@ -85,9 +85,11 @@ describe("npm run maintenance: pending refunds", () => {
     expect(summary.refundsNeedingOperator).toBe(1);
     expect(await rowOf(res.body.refund.id)).toMatchObject({ status: "pending", stripeRefundId: null });
     expect(t.logs.find((l) => l.level === "error" && l.refundId === res.body.refund.id)).not.toHaveLength(0);
+    expect(await t.ctx.metrics.render()).toMatch(/^refunds_needing_operator 1$/m);
     // Still blocking: no new refund for that order until an operator resolves it.
     expect((await refund(orderId, 100)).body.code).toBe("REFUND_PENDING");
     await t.ctx.prisma.refund.update({ where: { id: res.body.refund.id }, data: { status: "failed" } });
+    expect(await t.ctx.metrics.render()).toMatch(/^refunds_needing_operator 0$/m);
   });
 
   it("when older pending refunds cannot be read from Stripe, then they back off and newer ones are still reached", async () => {

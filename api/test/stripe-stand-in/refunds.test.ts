@@ -102,7 +102,7 @@ describe("POST /v1/refunds", () => {
 
     expect(firstPage).toMatchObject({ object: "list", has_more: true, url: "/v1/refunds" });
     expect(all.map((r) => r.id)).toEqual(made.map((r) => r.id).reverse());
-    expect(all.map((r) => r.metadata.refundId)).toEqual(["row-3", "row-2", "row-1"]);
+    expect(all.map((r) => r.metadata?.refundId)).toEqual(["row-3", "row-2", "row-1"]);
     expect(all.every((r) => r.payment_intent === paymentIntent)).toBe(true);
   });
 });
