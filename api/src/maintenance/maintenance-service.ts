@@ -15,7 +15,7 @@ export interface MaintenanceSummary {
   paymentEventsScrubbed: number;
   /** Pending refunds whose Stripe status is now recorded (settled, resubmitted or refused). */
   refundsResolved: number;
-  /** Pending refunds Stripe could not be asked about; each waits longer before the next try. */
+  /** Pending refunds Stripe could not be asked about or gave no answer for; each waits longer before the next try. */
   refundsBackedOff: number;
   /** Refunds Stripe has no trace of, too old to resubmit safely: an operator must resolve them. */
   refundsNeedingOperator: number;
@@ -31,10 +31,9 @@ const EXPIRY_GRACE_MS = 5 * 60 * 1000;
 const DEFAULT_BATCH_SIZE = 500;
 
 /**
- * Idempotent housekeeping for a scheduler (API.md `npm run maintenance`). Every step is
- * safe to repeat and to run while the API serves traffic; overlapping runs (a slow run and
- * the next cron tick, or two replicas) are excluded by an advisory lock held on the direct
- * connection (session state does not survive a transaction-mode pooler). Returns
+ * Idempotent housekeeping for a scheduler (`npm run maintenance`). Every step is safe to
+ * repeat and to run while the API serves traffic; overlapping runs (a slow run and the next
+ * cron tick, or two replicas) are excluded by a session lock (db/session-lock.ts). Returns
  * undefined when another run holds the lock.
  */
 export async function runMaintenance(

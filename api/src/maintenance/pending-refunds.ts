@@ -31,7 +31,7 @@ export async function resolvePendingRefunds(ctx: AppContext, now: Date, log: Log
       return "unreadable" as const;
     });
     if (outcome === "settled" || outcome === "resubmitted" || outcome === "failed") resolved += 1;
-    if (outcome === "unreadable") backedOff += 1;
+    if (outcome === "unreadable" || outcome === "unknown") backedOff += 1;
   }
   // Counted every run, not only when looked at, so it stays raised until resolved.
   const refundsNeedingOperator = await countRefundsNeedingOperator(ctx.prisma, now);

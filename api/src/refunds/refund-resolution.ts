@@ -19,7 +19,7 @@ const MAX_BACKOFF_MS = 6 * 60 * 60 * 1000;
  * - `settled`: Stripe has the refund; its status is recorded.
  * - `resubmitted`: Stripe had none, so it was sent again with the same key; `unknown` when
  *   that got no answer either, `failed` when Stripe refused it.
- * - `unreadable`: Stripe could not be asked; the row backs off.
+ * - `unreadable`: Stripe could not be asked; the row backs off (as after `unknown`).
  * - `needs_operator`: Stripe has none and the key may be pruned; left pending.
  */
 export type Resolution = "settled" | "resubmitted" | "unknown" | "failed" | "unreadable" | "needs_operator";
@@ -56,12 +56,13 @@ export async function resolvePendingRefund(ctx: AppContext, row: PendingRow, pay
       "refund outcome unknown and Stripe has no such refund; too old to resubmit safely, resolve it by hand",
     );
     await ctx.prisma.refund.updateMany({ where: { id: row.id, status: "pending" }, data: { nextCheckAt: new Date(now.getTime() + MAX_BACKOFF_MS) } });
-    ctx.metrics.refund("needs_operator");
     return "needs_operator";
   }
   try {
     const answer = await submitRefund(ctx, { id: row.id, orderId: row.orderId, amount: row.amount, paymentIntent }, log);
-    return answer.status === 201 ? "resubmitted" : "unknown";
+    if (answer.status === 201) return "resubmitted";
+    await backOff(ctx, row); // still no answer: ask again later, after the rest
+    return "unknown";
   } catch (err) {
     if (err instanceof AppError && err.code === "PAYMENT_PROVIDER_ERROR") return "failed";
     throw err;

@@ -4,7 +4,7 @@ import { AppError, notFound } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { lockOrder } from "./refund-ledger.js";
 import { resolvePendingRefund } from "./refund-resolution.js";
-import { submitRefund, UNRESOLVED, viewOf, type RefundAnswer } from "./refund-submission.js";
+import { submitRefund, unresolvedWhere, viewOf, type RefundAnswer } from "./refund-submission.js";
 
 const REFUNDABLE = new Set(["paid", "partially_refunded"]);
 
@@ -60,7 +60,10 @@ export async function createRefund(
       throw new AppError("ORDER_NOT_REFUNDABLE", `An order in status ${order.status} cannot be refunded.`);
     }
     const paymentIntent = order.stripePaymentIntentId;
-    const unresolved = await tx.refund.findFirst({ where: { orderId: order.id, ...UNRESOLVED }, orderBy: { createdAt: "asc" } });
+    const unresolved = await tx.refund.findFirst({
+      where: { orderId: order.id, ...unresolvedWhere(now, ctx.config.stripe.deadlineMs) },
+      orderBy: { createdAt: "asc" },
+    });
     if (unresolved) return { kind: "unresolved" as const, row: unresolved, paymentIntent };
     const reserved = await tx.refund.aggregate({
       where: { orderId: order.id, status: { in: ["pending", "succeeded"] } },

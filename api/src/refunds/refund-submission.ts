@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
-import type { Refund } from "../generated/prisma/client.js";
+import type { Prisma, Refund } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
 import { callStripe } from "../stripe/stripe-client.js";
 import { lockOrder, recomputeRefunds, upsertStripeRefund } from "./refund-ledger.js";
@@ -28,11 +28,22 @@ export interface Reservation {
 /** A Stripe refund still `pending` is read again after this long (its events may never come). */
 export const RECHECK_PENDING_MS = 60 * 60 * 1000;
 
+/** How long after its deadline an in-flight call may still be writing Stripe's answer down. */
+const RECORDING_MARGIN_MS = 5_000;
+
 /**
- * A refund whose Stripe outcome is unknown: sent, but no answer said what Stripe did. A
- * reservation whose call is still in flight is not one (its `nextCheckAt` is unset).
+ * A refund whose Stripe outcome is unknown: sent, but no answer said what Stripe did. That
+ * is one marked so (`nextCheckAt`), or one still unanswered well past the Stripe deadline,
+ * whose process died mid-call. A reservation whose call is still in flight is not one.
  */
-export const UNRESOLVED = { status: "pending", stripeRefundId: null, nextCheckAt: { not: null } } as const;
+export function unresolvedWhere(now: Date, deadlineMs: number): Prisma.RefundWhereInput {
+  const abandonedBefore = new Date(now.getTime() - deadlineMs - RECORDING_MARGIN_MS);
+  return {
+    status: "pending",
+    stripeRefundId: null,
+    OR: [{ nextCheckAt: { not: null } }, { firstAttemptAt: { lt: abandonedBefore } }],
+  };
+}
 
 /** A refund as the API shows it: by our row's id, which exists before Stripe names the refund. */
 export const viewOf = (row: Pick<Refund, "id" | "amount" | "status">): RefundView => ({

@@ -79,6 +79,21 @@ describe("POST /admin/orders/:id/refunds when Stripe's outcome is unknown", () =
     expect((await refund(orderId, { amount: 500 })).status).toBe(201);
   });
 
+  it("when a process died after Stripe refunded but before recording it, then a later request resolves that refund instead of making a second", async () => {
+    const { orderId, paymentIntent } = await paidOrder(2);
+    const orphan = await t.ctx.prisma.refund.create({
+      data: { orderId, amount: 800, status: "pending", createdBy: admin.user.id, firstAttemptAt: new Date(t.clock.now().getTime() - 60_000) },
+    });
+    await t.ctx.stripe.refunds.create({ payment_intent: paymentIntent, amount: 800, metadata: { orderId, refundId: orphan.id } }, { idempotencyKey: `refund-${orphan.id}` });
+
+    const res = await refund(orderId, { amount: 800 });
+
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: "REFUND_PENDING", refund: { id: orphan.id, amount: 800, status: "succeeded" } });
+    expect(stripeRefundsOf(paymentIntent).map((r) => r.amount)).toEqual([800]);
+    expect(await orderOf(orderId)).toMatchObject({ refundedAmount: 800 });
+  });
+
   it.each([
     ["a 429", { status: 429 as const }],
     ["no answer", { drop: true }],
