@@ -117,11 +117,11 @@ describe("npm run maintenance", () => {
     expect(await runMaintenance(t.ctx)).toBeDefined();
   });
 
-  it("when 500 older pending orders can never be read from Stripe, then they back off and a newer one is still reached", async () => {
+  it("when older pending orders can never be read from Stripe, then they back off and a newer one is still reached", async () => {
     const { user, auth } = await createBuyer(t.ctx);
     const longAgo = new Date("2020-01-01T00:00:00Z");
     await t.ctx.prisma.order.createMany({
-      data: Array.from({ length: 500 }, (_, n) => ({
+      data: [0, 1].map((n) => ({
         userId: user.id, amountTotal: 1000, currency: "eur", status: "pending" as const,
         stripeCheckoutSessionId: `cs_test_gone${n}`, checkoutExpiresAt: longAgo, updatedAt: longAgo,
       })),
@@ -130,10 +130,11 @@ describe("npm run maintenance", () => {
     t.clock.advance(2 * 3600 * 1000);
     await t.stripe.sweepExpired();
 
-    const first = await maintain();
-    expect(first.ordersSkipped).toBe(500);
+    // A batch as large as the rows Stripe cannot answer for.
+    const first = await runMaintenance(t.ctx, t.ctx.logger, { batchSize: 2 });
+    expect(first?.ordersSkipped).toBe(2);
     expect(await statusOf(orderId)).toBe("pending");
-    await maintain();
+    await runMaintenance(t.ctx, t.ctx.logger, { batchSize: 2 });
 
     expect(await statusOf(orderId)).toBe("expired");
   });
