@@ -1,6 +1,7 @@
 import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
+import { createAdminRouter } from "./admin/admin-router.js";
 import { createAuthRouter } from "./auth/auth-router.js";
 import { createCatalogRouter } from "./catalog/catalog-router.js";
 import type { AppContext } from "./context.js";
@@ -57,6 +58,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(createCheckoutRouter(ctx));
   app.use(createOrdersRouter(ctx));
   app.use(createRefundsRouter(ctx));
+  app.use(createAdminRouter(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger, { onUnexpected: (err, requestId) => ctx.errorReporter.captureUnexpected(err, requestId) }));

@@ -7,6 +7,7 @@ import { Lifecycle } from "./lifecycle/lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { resolveAppVersion } from "./metrics/app-version.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { countRefundsNeedingOperator } from "./refunds/refund-resolution.js";
 import { createErrorReporter, type ErrorReporter } from "./observability/sentry.js";
 import { createRateLimitStore, type RateLimitStore } from "./rate-limit/rate-limit-store.js";
 import { createStripeClient } from "./stripe/stripe-client.js";
@@ -43,7 +44,9 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
   if (!overrides.db) closers.push(() => db.close());
   const clock = overrides.clock ?? systemClock;
   const version = resolveAppVersion(config.appVersion);
-  const metrics = overrides.metrics ?? createMetrics({ pool: db.pool, version });
+  const metrics =
+    overrides.metrics ??
+    createMetrics({ pool: db.pool, version, refundsNeedingOperator: () => countRefundsNeedingOperator(db.prisma, clock.now()) });
   const rateLimits =
     overrides.rateLimits ??
     createRateLimitStore({ redisUrl: config.redisUrl, clock, logger, onFallback: () => metrics.rateLimitFallback("redis") });

@@ -19,6 +19,7 @@ export const errorCodes = {
   IDEMPOTENCY_KEY_REUSED: { status: 409, title: "Idempotency key reused" },
   REQUEST_IN_PROGRESS: { status: 409, title: "Request in progress" },
   ORDER_NOT_REFUNDABLE: { status: 409, title: "Order not refundable" },
+  REFUND_PENDING: { status: 409, title: "Refund pending" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
@@ -38,7 +39,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly extra: { errors?: FieldErrors; retryAfterSeconds?: number; cause?: unknown } = {},
+    readonly extra: { errors?: FieldErrors; retryAfterSeconds?: number; cause?: unknown; members?: Record<string, unknown> } = {},
   ) {
     super(detail, { cause: extra.cause });
     this.name = "AppError";

@@ -92,3 +92,15 @@ export async function releaseIdempotencyKey(ctx: AppContext, row: KeyRow, option
 export async function dropIdempotencyKey(ctx: AppContext, row: KeyRow): Promise<void> {
   await ctx.prisma.idempotencyKey.deleteMany({ where: { ...held(row), orderId: null } });
 }
+
+/**
+ * Stores the final answer to replay and ends the claim, for endpoints whose own writes do
+ * not store it (refunds). False when the claim was taken over meanwhile.
+ */
+export async function completeIdempotencyKey(ctx: AppContext, row: KeyRow, status: number, body: object): Promise<boolean> {
+  const { count } = await ctx.prisma.idempotencyKey.updateMany({
+    where: held(row),
+    data: { state: "completed", responseStatus: status, responseBody: body, lockedUntil: null },
+  });
+  return count === 1;
+}

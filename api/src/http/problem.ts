@@ -12,6 +12,8 @@ export interface ProblemBody {
   code: ErrorCode;
   requestId: string;
   errors?: Record<string, string[]>;
+  /** Extension members a code documents (e.g. the pending `refund` of REFUND_PENDING). */
+  [member: string]: unknown;
 }
 
 export function problemType(code: ErrorCode): string {
@@ -20,6 +22,7 @@ export function problemType(code: ErrorCode): string {
 
 export function problemBody(error: AppError, requestId: string): ProblemBody {
   return {
+    ...error.extra.members, // first: a member never replaces a standard field
     type: problemType(error.code),
     title: error.title,
     status: error.status,

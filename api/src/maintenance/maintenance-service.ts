@@ -1,10 +1,10 @@
-import pg from "pg";
 import type { AppContext } from "../context.js";
 import { pruneRefreshTokens } from "../auth/refresh-tokens.js";
+import { withSessionLock } from "../db/session-lock.js";
 import type { Logger } from "../logger.js";
 import { applySessionState } from "../payments/fulfilment.js";
-import { submitRefund } from "../refunds/refund-service.js";
 import { callStripe } from "../stripe/stripe-client.js";
+import { resolvePendingRefunds } from "./pending-refunds.js";
 
 export interface MaintenanceSummary {
   ordersExpired: number;
@@ -13,48 +13,49 @@ export interface MaintenanceSummary {
   refreshTokensPruned: number;
   idempotencyKeysPruned: number;
   paymentEventsScrubbed: number;
+  /** Pending refunds whose Stripe status is now recorded (settled, resubmitted or refused). */
   refundsResolved: number;
+  /** Pending refunds Stripe could not be asked about or gave no answer for; each waits longer before the next try. */
+  refundsBackedOff: number;
+  /** Refunds Stripe has no trace of, too old to resubmit safely: an operator must resolve them. */
+  refundsNeedingOperator: number;
 }
 
-/** A reservation this old got no answer from Stripe; ask again with the same key. */
-const STALE_REFUND_MS = 10 * 60 * 1000;
+export interface MaintenanceOptions {
+  /** At most this many orders and this many refunds are asked about per run (default 500). */
+  batchSize?: number;
+}
+
 /** Sessions are asked about only after Stripe itself must have expired them. */
 const EXPIRY_GRACE_MS = 5 * 60 * 1000;
-
-/** Our own advisory-lock key (Prisma's migration lock is 72707369). */
-const MAINTENANCE_LOCK_KEY = 72707370;
+const DEFAULT_BATCH_SIZE = 500;
 
 /**
- * Idempotent housekeeping for a scheduler (API.md `npm run maintenance`). Every step is
- * safe to repeat and to run while the API serves traffic; overlapping runs (a slow run and
- * the next cron tick, or two replicas) are excluded by an advisory lock held on the direct
- * connection (session state does not survive a transaction-mode pooler). Returns
+ * Idempotent housekeeping for a scheduler (`npm run maintenance`). Every step is safe to
+ * repeat and to run while the API serves traffic; overlapping runs (a slow run and the next
+ * cron tick, or two replicas) are excluded by a session lock (db/session-lock.ts). Returns
  * undefined when another run holds the lock.
  */
-export async function runMaintenance(ctx: AppContext, log: Logger = ctx.logger): Promise<MaintenanceSummary | undefined> {
-  const lock = new pg.Client({ connectionString: ctx.config.database.directUrl, connectionTimeoutMillis: ctx.config.database.connectionTimeoutMs });
-  await lock.connect();
-  try {
-    const { rows } = await lock.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [MAINTENANCE_LOCK_KEY]);
-    if (!rows[0]?.locked) {
-      log.warn("another maintenance run is in progress; skipping this one");
-      return undefined;
-    }
-    return await runSteps(ctx, log);
-  } finally {
-    await lock.end(); // ends the session, which releases the lock
-  }
+export async function runMaintenance(
+  ctx: AppContext,
+  log: Logger = ctx.logger,
+  options: MaintenanceOptions = {},
+): Promise<MaintenanceSummary | undefined> {
+  const run = await withSessionLock(ctx.config.database, "maintenance", () => runSteps(ctx, log, options.batchSize ?? DEFAULT_BATCH_SIZE));
+  if (run.acquired) return run.value;
+  log.warn("another maintenance run is in progress; skipping this one");
+  return undefined;
 }
 
-async function runSteps(ctx: AppContext, log: Logger): Promise<MaintenanceSummary> {
+async function runSteps(ctx: AppContext, log: Logger, batchSize: number): Promise<MaintenanceSummary> {
   const now = ctx.clock.now();
-  const orders = await settleAbandonedOrders(ctx, now, log);
+  const orders = await settleAbandonedOrders(ctx, now, log, batchSize);
   const summary: MaintenanceSummary = {
     ...orders,
     refreshTokensPruned: await pruneRefreshTokens(ctx.prisma, now),
     idempotencyKeysPruned: (await ctx.prisma.idempotencyKey.deleteMany({ where: { expiresAt: { lte: now } } })).count,
     paymentEventsScrubbed: await scrubPaymentEvents(ctx, now),
-    refundsResolved: await resolveStaleRefunds(ctx, now, log),
+    ...(await resolvePendingRefunds(ctx, now, log, batchSize)),
   };
   log.info(summary, "maintenance finished");
   return summary;
@@ -66,7 +67,7 @@ async function runSteps(ctx: AppContext, log: Logger): Promise<MaintenanceSummar
  * the webhook still on its way, and expiring it blindly would turn that payment into a
  * rejection. One that never got a session is simply expired.
  */
-async function settleAbandonedOrders(ctx: AppContext, now: Date, log: Logger) {
+async function settleAbandonedOrders(ctx: AppContext, now: Date, log: Logger, batchSize: number) {
   const cutoff = new Date(now.getTime() - EXPIRY_GRACE_MS);
   const ttlCutoff = new Date(now.getTime() - ctx.config.checkout.sessionTtlMinutes * 60_000 - EXPIRY_GRACE_MS);
   const withoutSession = await ctx.prisma.order.updateMany({
@@ -81,13 +82,13 @@ async function settleAbandonedOrders(ctx: AppContext, now: Date, log: Logger) {
   let skipped = 0;
   // Only `pending`: a `processing` order waits for its delayed method (days, for bank
   // debits), and its failure only ever arrives as an event. Least recently checked first,
-  // and every checked order is touched, so orders Stripe cannot move (a rejected payment)
-  // rotate to the back instead of starving the rest.
+  // and every checked order is touched, also when Stripe could not be asked, so orders
+  // Stripe cannot move or answer for rotate to the back instead of starving the rest.
   const withSession = await ctx.prisma.order.findMany({
     where: { status: "pending", stripeCheckoutSessionId: { not: null }, checkoutExpiresAt: { lt: cutoff } },
     select: { id: true, stripeCheckoutSessionId: true },
     orderBy: { updatedAt: "asc" },
-    take: 500,
+    take: batchSize,
   });
   for (const order of withSession) {
     try {
@@ -99,7 +100,8 @@ async function settleAbandonedOrders(ctx: AppContext, now: Date, log: Logger) {
       else await ctx.prisma.order.updateMany({ where: { id: order.id, status: "pending" }, data: { updatedAt: now } });
       if (result.outcome === "rejected") log.error({ orderId: order.id }, "checkout session contradicts its order; refund or investigate");
     } catch {
-      skipped += 1; // Stripe unreachable: try again on the next run.
+      skipped += 1; // Stripe unreachable or refusing: try again after the rest.
+      await ctx.prisma.order.updateMany({ where: { id: order.id, status: "pending" }, data: { updatedAt: now } });
     }
   }
   return { ordersExpired: withoutSession.count, ordersSyncedFromStripe: synced, ordersSkipped: skipped };
@@ -121,23 +123,4 @@ async function scrubPaymentEvents(ctx: AppContext, now: Date): Promise<number> {
         'amount_refunded', "payload"#>'{data,object,amount_refunded}', 'currency', "payload"#>'{data,object,currency}',
         'payment_intent', "payload"#>'{data,object,payment_intent}', 'client_reference_id', "payload"#>'{data,object,client_reference_id}'))))
     WHERE "createdAt" < ${before} AND NOT ("payload" ? 'scrubbed')`;
-}
-
-async function resolveStaleRefunds(ctx: AppContext, now: Date, log: Logger): Promise<number> {
-  const stale = await ctx.prisma.refund.findMany({
-    where: { status: "pending", stripeRefundId: null, createdAt: { lt: new Date(now.getTime() - STALE_REFUND_MS) } },
-    include: { order: { select: { stripePaymentIntentId: true } } },
-    take: 100,
-  });
-  let resolved = 0;
-  for (const refund of stale) {
-    if (!refund.order.stripePaymentIntentId) continue;
-    try {
-      await submitRefund(ctx, { id: refund.id, orderId: refund.orderId, amount: refund.amount, paymentIntent: refund.order.stripePaymentIntentId }, log);
-      resolved += 1;
-    } catch {
-      // Refused (now marked failed) or still unreachable (retried next run).
-    }
-  }
-  return resolved;
 }

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Router, type RequestHandler } from "express";
-import { requireAuth, requireRole } from "../auth/require-auth.js";
 import type { AppContext } from "../context.js";
 import { unauthenticated } from "../errors.js";
 
@@ -20,15 +19,12 @@ export function requireMetricsToken(token: string | undefined): RequestHandler {
   };
 }
 
-/** `GET /metrics`: Prometheus text for the scraper; `GET /admin/metrics`: this process's counters as JSON. */
+/** `GET /metrics`: Prometheus text for the scraper (the admin's JSON view lives with the admin feature). */
 export function createMetricsRouter(ctx: AppContext): Router {
   const router = Router();
   router.get("/metrics", requireMetricsToken(ctx.config.metricsToken), async (_req, res) => {
     const body = await ctx.metrics.render();
     res.type(ctx.metrics.contentType).send(body);
-  });
-  router.get("/admin/metrics", requireAuth(ctx), requireRole(ctx, "ADMIN"), (_req, res) => {
-    res.json(ctx.metrics.snapshot());
   });
   return router;
 }

@@ -55,7 +55,15 @@ const ADMIN_KEYS: Record<WebhookOutcome, keyof AdminMetrics["webhook"]> = {
   error: "errors",
 };
 
-export function createMetrics(options: { pool: PoolCounts; version: string; uptimeSeconds?: () => number }): Metrics {
+export interface MetricsOptions {
+  pool: PoolCounts;
+  version: string;
+  uptimeSeconds?: () => number;
+  /** Refunds an operator must resolve by hand, read from the database when scraped. */
+  refundsNeedingOperator?: () => Promise<number>;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   const registers = [registry];
   // Process metrics (CPU, memory, event loop lag, GC, handles) on this registry only.
@@ -103,6 +111,19 @@ export function createMetrics(options: { pool: PoolCounts; version: string; upti
     labelNames: ["limiter"] as const,
     registers,
   });
+  const countNeedingOperator = options.refundsNeedingOperator;
+  if (countNeedingOperator) {
+    new Gauge({
+      name: "refunds_needing_operator",
+      help: "Refunds whose Stripe outcome is unknown and too old to resubmit safely; alert when above 0",
+      registers,
+      async collect() {
+        // A database outage must not take the scrape down with it; the gauge keeps its last value.
+        const count = await countNeedingOperator().catch(() => undefined);
+        if (count !== undefined) this.set(count);
+      },
+    });
+  }
   // Pool gauges are read when scraped, so they are exact at that moment.
   new Gauge({
     name: "db_pool_connections_in_use",

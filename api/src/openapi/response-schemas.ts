@@ -8,6 +8,11 @@ import { errorCodes } from "../errors.js";
 const isoDate = z.iso.datetime();
 const uuid = z.uuid();
 
+export const refundSchema = z
+  .object({ id: z.string(), amount: z.int().positive(), status: z.enum(["pending", "succeeded", "failed"]) })
+  .strict()
+  ;
+
 export const problemSchema = z
   .object({
     type: z.string(),
@@ -17,6 +22,7 @@ export const problemSchema = z
     code: z.enum(Object.keys(errorCodes) as [keyof typeof errorCodes, ...(keyof typeof errorCodes)[]]),
     requestId: z.string(),
     errors: z.record(z.string(), z.array(z.string())).optional(),
+    refund: refundSchema.optional().meta({ description: "REFUND_PENDING only: the refund whose outcome is not known yet" }),
   })
   .strict()
   .meta({ description: "RFC 9457 problem details" });
@@ -55,11 +61,6 @@ export const checkoutSessionSchema = z
   .strict()
   ;
 
-export const refundSchema = z
-  .object({ id: z.string(), amount: z.int().positive(), status: z.enum(["pending", "succeeded", "failed"]) })
-  .strict()
-  ;
-
 const check = z.enum(["ok", "fail"]);
 export const readySchema = z
   .object({ status: z.enum(["ready", "unavailable", "shutting_down"]), checks: z.object({ database: check, migrations: check }).strict() })
@@ -88,5 +89,16 @@ export const responses = {
   orders: z.object({ data: z.array(orderSchema), nextCursor: z.string().nullable() }).strict(),
   received: z.object({ received: z.literal(true) }).strict(),
   refund: z.object({ refund: refundSchema }).strict(),
+  adminOrder: z
+    .object({
+      order: orderSchema,
+      refunds: z.array(
+        z.object({ id: uuid, amount: z.int().positive(), status: refundSchema.shape.status, createdAt: isoDate, createdBy: uuid.nullable() }).strict(),
+      ),
+      events: z.array(
+        z.object({ stripeEventId: z.string(), type: z.string(), outcome: z.enum(["processed", "ignored", "rejected"]), receivedAt: isoDate }).strict(),
+      ),
+    })
+    .strict(),
   adminMetrics: adminMetricsSchema,
 };

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { adminOrderParams } from "../admin/schema.js";
 import { loginBody, registerBody } from "../auth/schema.js";
 import { checkoutBody, sessionParams } from "../checkout/schema.js";
 import { listOrdersQuery, orderParams } from "../orders/schema.js";
@@ -66,5 +67,17 @@ export const routeSpecs: RouteSpec[] = [
     ok: { 200: responses.received },
     problems: [400, 413, 500],
   },
-  { method: "post", path: "/admin/orders/{id}/refunds", summary: "Refund part or all of a paid order", auth: "admin", tag: "admin", params: refundParams, body: refundBody, ok: { 201: responses.refund }, problems: [400, 401, 403, 404, 409, 502] },
+  {
+    method: "post",
+    path: "/admin/orders/{id}/refunds",
+    summary: "Refund part or all of a paid order: 201 when Stripe answered, 202 pending when its outcome is unknown (the amount stays reserved); 409 REFUND_PENDING carries the unresolved refund",
+    auth: "admin",
+    tag: "admin",
+    params: refundParams,
+    body: refundBody,
+    headers: [{ name: "Idempotency-Key", description: "1–255 printable characters; the same key and body replay the first answer (Idempotent-Replayed: true)" }],
+    ok: { 201: responses.refund, 202: responses.refund },
+    problems: [400, 401, 403, 404, 409, 502],
+  },
+  { method: "get", path: "/admin/orders/{id}", summary: "One order with its refunds and its Stripe events, for an operator", auth: "admin", tag: "admin", params: adminOrderParams, ok: { 200: responses.adminOrder }, problems: [400, 401, 403, 404] },
 ];

@@ -1,29 +1,70 @@
+import { claimIdempotencyKey, completeIdempotencyKey, dropIdempotencyKey, requestHash } from "../checkout/idempotency.js";
 import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { callStripe } from "../stripe/stripe-client.js";
-import { forwardRefundStatus, lockOrder, recomputeRefunds, refundStatusOf } from "./refund-ledger.js";
-
-export interface RefundView {
-  id: string;
-  amount: number;
-  status: "pending" | "succeeded" | "failed";
-}
+import { lockOrder } from "./refund-ledger.js";
+import { resolvePendingRefund } from "./refund-resolution.js";
+import { submitRefund, unresolvedWhere, viewOf, type RefundAnswer } from "./refund-submission.js";
 
 const REFUNDABLE = new Set(["paid", "partially_refunded"]);
+
+export interface RefundRequest {
+  orderId: string;
+  amount?: number;
+  adminId: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * A refund with an optional `Idempotency-Key` (per admin, as checkout's): the same key and
+ * body replay the first answer, another body is refused. The claim's hash covers the
+ * endpoint and the order, so a key can never replay an answer of another endpoint. An answer
+ * that made nothing (refused, not refundable, a pending refund) drops the claim, so a retry
+ * is decided afresh.
+ */
+export async function requestRefund(ctx: AppContext, input: RefundRequest, log: Logger): Promise<RefundAnswer & { replayed: boolean }> {
+  const { idempotencyKey, ...refund } = input;
+  if (idempotencyKey === undefined) return { ...(await createRefund(ctx, refund, log)), replayed: false };
+  const hash = requestHash({ scope: "refund", orderId: input.orderId, body: { amount: input.amount ?? null } });
+  const claim = await claimIdempotencyKey(ctx, input.adminId, idempotencyKey, hash);
+  if (claim.kind === "replay") return { status: claim.status as RefundAnswer["status"], body: claim.body as RefundAnswer["body"], replayed: true };
+  let answer: RefundAnswer;
+  try {
+    answer = await createRefund(ctx, refund, log);
+  } catch (err) {
+    await dropIdempotencyKey(ctx, claim.row);
+    throw err;
+  }
+  await completeIdempotencyKey(ctx, claim.row, answer.status, answer.body);
+  return { ...answer, replayed: false };
+}
 
 /**
  * Refunds part or all of a paid order. A `pending` Refund row reserves its amount under
  * the order's row lock BEFORE Stripe is called, so parallel refunds can never together
  * exceed the total; the Stripe call runs outside any transaction, keyed by the row's id.
+ * An order with a refund whose outcome is unknown gets no new refund: that refund is
+ * resolved first and the request answers 409 REFUND_PENDING with it, so a retry after a
+ * lost answer can never pay the customer twice.
  */
-export async function createRefund(ctx: AppContext, input: { orderId: string; amount?: number }, log: Logger): Promise<RefundView> {
-  const reservation = await ctx.prisma.$transaction(async (tx) => {
+export async function createRefund(
+  ctx: AppContext,
+  input: { orderId: string; amount?: number; adminId: string },
+  log: Logger,
+): Promise<RefundAnswer> {
+  const now = ctx.clock.now();
+  const found = await ctx.prisma.$transaction(async (tx) => {
     const order = await lockOrder(tx, { id: input.orderId });
     if (!order) throw notFound("No such order.");
     if (!REFUNDABLE.has(order.status) || !order.stripePaymentIntentId) {
       throw new AppError("ORDER_NOT_REFUNDABLE", `An order in status ${order.status} cannot be refunded.`);
     }
+    const paymentIntent = order.stripePaymentIntentId;
+    const unresolved = await tx.refund.findFirst({
+      where: { orderId: order.id, ...unresolvedWhere(now, ctx.config.stripe.deadlineMs) },
+      orderBy: { createdAt: "asc" },
+    });
+    if (unresolved) return { kind: "unresolved" as const, row: unresolved, paymentIntent };
     const reserved = await tx.refund.aggregate({
       where: { orderId: order.id, status: { in: ["pending", "succeeded"] } },
       _sum: { amount: true },
@@ -33,60 +74,20 @@ export async function createRefund(ctx: AppContext, input: { orderId: string; am
     if (amount <= 0 || amount > rest) {
       throw new AppError("REFUND_EXCEEDS_BALANCE", `At most ${Math.max(rest, 0)} ${order.currency} can still be refunded.`);
     }
-    const row = await tx.refund.create({ data: { orderId: order.id, amount, status: "pending" } });
-    return { row, paymentIntent: order.stripePaymentIntentId };
+    const row = await tx.refund.create({
+      data: { orderId: order.id, amount, status: "pending", createdBy: input.adminId, firstAttemptAt: now },
+    });
+    return { kind: "reserved" as const, row, paymentIntent };
   });
 
-  return submitRefund(ctx, { id: reservation.row.id, orderId: input.orderId, amount: reservation.row.amount, paymentIntent: reservation.paymentIntent }, log);
-}
-
-/**
- * Sends a reserved refund to Stripe, keyed by the row's id, and records the answer. Also
- * used by `npm run maintenance` to resolve reservations whose first call got no answer:
- * the same key and parameters make Stripe return the refund it made, or make it now.
- */
-export async function submitRefund(
-  ctx: AppContext,
-  reservation: { id: string; orderId: string; amount: number; paymentIntent: string },
-  log: Logger,
-): Promise<RefundView> {
-  let stripeRefund;
-  try {
-    stripeRefund = await callStripe(ctx, log, "refunds.create", { orderId: reservation.orderId, refundId: reservation.id }, () =>
-      ctx.stripe.refunds.create(
-        { payment_intent: reservation.paymentIntent, amount: reservation.amount, metadata: { orderId: reservation.orderId, refundId: reservation.id } },
-        { idempotencyKey: `refund-${reservation.id}` },
-      ),
-    );
-  } catch (err) {
-    if (err instanceof AppError && err.code === "PAYMENT_PROVIDER_ERROR") {
-      // Stripe refused: nothing was refunded, release the reservation.
-      await ctx.prisma.refund.update({ where: { id: reservation.id }, data: { status: "failed" } });
-      ctx.metrics.refund("failed");
-    }
-    // Unavailable: the outcome is unknown, so the reservation stays pending; `charge.refunded`
-    // settles it if Stripe did refund, and `npm run maintenance` retries it with the same key.
-    throw err;
+  if (found.kind === "unresolved") {
+    await resolvePendingRefund(ctx, found.row, found.paymentIntent, log);
+    const current = await ctx.prisma.refund.findUnique({ where: { id: found.row.id } });
+    throw new AppError("REFUND_PENDING", "This order has a refund whose outcome is not known yet; no new refund was made.", {
+      members: { refund: viewOf(current ?? found.row) },
+    });
   }
-
-  const status = refundStatusOf(stripeRefund.status);
-  await ctx.prisma.$transaction(async (tx) => {
-    const order = await lockOrder(tx, { id: reservation.orderId });
-    // The webhook may have recorded this refund first (under Stripe's id); keep one row.
-    const existing = await tx.refund.findUnique({ where: { stripeRefundId: stripeRefund.id } });
-    if (existing && existing.id !== reservation.id) {
-      await tx.refund.delete({ where: { id: reservation.id } });
-    } else {
-      // The webhook may also have settled our own row already: never take it back.
-      const own = existing ?? (await tx.refund.findUniqueOrThrow({ where: { id: reservation.id } }));
-      await tx.refund.update({
-        where: { id: reservation.id },
-        data: { stripeRefundId: stripeRefund.id, status: forwardRefundStatus(own.status, status) },
-      });
-    }
-    if (order) await recomputeRefunds(tx, order, ctx.clock.now());
-  });
-  ctx.metrics.refund(status);
-  log.info({ orderId: reservation.orderId, refundId: stripeRefund.id, amount: reservation.amount, status }, "refund created");
-  return { id: stripeRefund.id, amount: reservation.amount, status };
+  const { row, paymentIntent } = found;
+  return submitRefund(ctx, { id: row.id, orderId: row.orderId, amount: row.amount, paymentIntent }, log);
 }
+

@@ -136,9 +136,20 @@ describe("real responses conform to the document", () => {
     conforms("post", "/admin/orders/{id}/refunds", await request(t.app).post(`/admin/orders/${created.body.orderId}/refunds`).set("Authorization", admin.auth).send({ amount: 99999 }));
     const other = await checkoutOne(t, admin.auth, product.id);
     conforms("post", "/admin/orders/{id}/refunds", await request(t.app).post(`/admin/orders/${other.orderId}/refunds`).set("Authorization", admin.auth).send({}));
+    t.stripe.injectFault({ path: "/v1/refunds", method: "POST", status: 500, times: 1 });
+    const paidOrder = await checkoutOne(t, admin.auth, product.id);
+    await sendEvent(t, eventOf(await t.stripe.completeSession(paidOrder.sessionId, "paid"), "checkout.session.completed"));
+    const refundOf = (amount: number) => request(t.app).post(`/admin/orders/${paidOrder.orderId}/refunds`).set("Authorization", admin.auth).send({ amount });
+    conforms("post", "/admin/orders/{id}/refunds", await refundOf(100));
+    t.stripe.injectFault({ path: "/v1/refunds", method: "GET", status: 500, times: 1 });
+    conforms("post", "/admin/orders/{id}/refunds", await refundOf(100));
+    conforms("get", "/admin/orders/{id}", await request(t.app).get(`/admin/orders/${created.body.orderId}`).set("Authorization", admin.auth));
+    conforms("get", "/admin/orders/{id}", await request(t.app).get("/admin/orders/00000000-0000-4000-8000-000000000000").set("Authorization", admin.auth));
+    conforms("get", "/admin/orders/{id}", await request(t.app).get(`/admin/orders/${created.body.orderId}`).set("Authorization", auth));
     conforms("get", "/admin/metrics", await request(t.app).get("/admin/metrics").set("Authorization", admin.auth));
     conforms("get", "/admin/metrics", await request(t.app).get("/admin/metrics").set("Authorization", auth));
 
+    expect(checked).toEqual(expect.arrayContaining(["post /admin/orders/{id}/refunds 202", "post /admin/orders/{id}/refunds 409", "get /admin/orders/{id} 200"]));
     const routesSeen = new Set(checked.map((c) => c.split(" ").slice(0, 2).join(" ")));
     expect(routesSeen.size).toBe(Object.values(document.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));
   });

@@ -25,6 +25,7 @@ async function paidOrder(quantity = 1) {
 
 const refund = (orderId: string, body: object = {}, auth = admin.auth) =>
   request(t.app).post(`/admin/orders/${orderId}/refunds`).set("Authorization", auth).send(body);
+const stripeIdOf = async (id: string) => (await t.ctx.prisma.refund.findUniqueOrThrow({ where: { id } })).stripeRefundId!;
 const orderOf = (id: string) => t.ctx.prisma.order.findUniqueOrThrow({ where: { id }, include: { refunds: true } });
 const chargeRefundedEvents = () => t.stripe.events.filter((e) => e.type === "charge.refunded");
 
@@ -33,11 +34,11 @@ describe("POST /admin/orders/:id/refunds", () => {
     const { orderId } = await paidOrder(3);
     const res = await refund(orderId);
     expect(res.status).toBe(201);
-    expect(res.body.refund).toEqual({ id: expect.stringMatching(/^re_/), amount: 3000, status: "succeeded" });
+    expect(res.body.refund).toEqual({ id: expect.any(String), amount: 3000, status: "succeeded" });
     const order = await orderOf(orderId);
     expect(order).toMatchObject({ status: "refunded", refundedAmount: 3000 });
     expect(order.refunds).toHaveLength(1);
-    expect(order.refunds[0]).toMatchObject({ stripeRefundId: res.body.refund.id, status: "succeeded", amount: 3000 });
+    expect(order.refunds[0]).toMatchObject({ id: res.body.refund.id, stripeRefundId: expect.stringMatching(/^re_/), status: "succeeded", amount: 3000 });
   });
 
   it("when charge.refunded reports the refunds made through the API, then they count once", async () => {
@@ -125,7 +126,7 @@ describe("POST /admin/orders/:id/refunds", () => {
   it("when a refund later fails (charge.refund.updated), then it is marked failed and the sum recomputed", async () => {
     const { orderId } = await paidOrder(1);
     const res = await refund(orderId, { amount: 400 });
-    const failed = eventOf(await t.stripe.failRefund(res.body.refund.id), "charge.refund.updated");
+    const failed = eventOf(await t.stripe.failRefund(await stripeIdOf(res.body.refund.id)), "charge.refund.updated");
     expect((await sendEvent(t, failed)).status).toBe(200);
     const order = await orderOf(orderId);
     expect(order.refunds[0]!.status).toBe("failed");
@@ -138,7 +139,7 @@ describe("POST /admin/orders/:id/refunds", () => {
     const res = await refund(orderId, { amount: 400 });
     expect(res.body.refund.status).toBe("pending");
     const pendingSnapshot = t.stripe.events.filter((e) => e.type === "charge.refunded").at(-1)!;
-    const settled = eventOf(await t.stripe.settleRefund(res.body.refund.id), "charge.refund.updated");
+    const settled = eventOf(await t.stripe.settleRefund(await stripeIdOf(res.body.refund.id)), "charge.refund.updated");
     expect((await sendEvent(t, settled)).status).toBe(200);
     expect(await orderOf(orderId)).toMatchObject({ status: "partially_refunded", refundedAmount: 400 });
 
@@ -158,7 +159,7 @@ describe("POST /admin/orders/:id/refunds", () => {
     t.stripe.injectFault({ path: "/v1/refunds", method: "POST", status: 500, times: 1, afterProcessing: true });
     const before = t.stripe.events.length;
     const lost = await refund(orderId, { amount: 250 });
-    expect(lost.status).toBe(502);
+    expect(lost.status).toBe(202);
     expect((await orderOf(orderId)).refunds.map((r) => r.status)).toEqual(["pending"]);
 
     const reported = t.stripe.events.slice(before).find((e) => e.type === "charge.refunded")!;

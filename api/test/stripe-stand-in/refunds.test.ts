@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sessionParams, startHarness, type Harness } from "./fixtures.js";
+import { sessionParams, startHarness, startReceiver, WEBHOOK_SECRET, type Harness } from "./fixtures.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -88,5 +88,59 @@ describe("POST /v1/refunds", () => {
 
     expect(events[0]).toMatchObject({ type: "charge.refund.updated", data: { object: { id: refund.id, status: "succeeded" } } });
     await expect(h.stripe.refunds.retrieve(refund.id)).resolves.toMatchObject({ status: "succeeded" });
+  });
+
+  it("when refunds are listed by payment intent, then only that intent's come back, newest first, every page through autoPaging, with their metadata", async () => {
+    const paymentIntent = await paidPaymentIntent();
+    const other = await paidPaymentIntent();
+    await h.stripe.refunds.create({ payment_intent: other, amount: 100 });
+    const made = [];
+    for (const n of [1, 2, 3]) made.push(await h.stripe.refunds.create({ payment_intent: paymentIntent, amount: 100 * n, metadata: { refundId: `row-${n}` } }));
+
+    const firstPage = await h.stripe.refunds.list({ payment_intent: paymentIntent, limit: 2 });
+    const all = await h.stripe.refunds.list({ payment_intent: paymentIntent, limit: 2 }).autoPagingToArray({ limit: 100 });
+
+    expect(firstPage).toMatchObject({ object: "list", has_more: true, url: "/v1/refunds" });
+    expect(all.map((r) => r.id)).toEqual(made.map((r) => r.id).reverse());
+    expect(all.map((r) => r.metadata?.refundId)).toEqual(["row-3", "row-2", "row-1"]);
+    expect(all.every((r) => r.payment_intent === paymentIntent)).toBe(true);
+  });
+});
+
+describe("refunds that settle later", () => {
+  it("when a held refund succeeds or fails later, then refund.updated / refund.failed and charge.refund.updated are delivered signed", async () => {
+    const receiver = await startReceiver();
+    h.standIn.setWebhookUrl(receiver.url);
+    try {
+      const paymentIntent = await paidPaymentIntent();
+      h.standIn.holdNextRefund();
+      const settles = await h.stripe.refunds.create({ payment_intent: paymentIntent, amount: 500 });
+      h.standIn.holdNextRefund();
+      const fails = await h.stripe.refunds.create({ payment_intent: paymentIntent, amount: 700 });
+      expect([settles.status, fails.status]).toEqual(["pending", "pending"]);
+      await h.standIn.deliveriesSettled();
+      receiver.received.length = 0;
+
+      await h.standIn.settleRefund(settles.id);
+      await h.standIn.failRefund(fails.id);
+      await h.standIn.deliveriesSettled();
+
+      // Signed at the stand-in's clock (days before the real one): the signature is what counts here.
+      const events = receiver.received.map((r) =>
+        h.stripe.webhooks.constructEvent(r.body, r.headers["stripe-signature"] as string, WEBHOOK_SECRET, 10 * 365 * 86_400),
+      );
+      expect(events.map((e) => [e.type, (e.data.object as Stripe.Refund).id, (e.data.object as Stripe.Refund).status])).toEqual([
+        ["charge.refund.updated", settles.id, "succeeded"],
+        ["refund.updated", settles.id, "succeeded"],
+        ["charge.refund.updated", fails.id, "failed"],
+        ["refund.updated", fails.id, "failed"],
+        ["refund.failed", fails.id, "failed"],
+      ]);
+      const listed = await h.stripe.refunds.list({ payment_intent: paymentIntent }).autoPagingToArray({ limit: 10 });
+      expect(listed.map((r) => r.status)).toEqual(["failed", "succeeded"]);
+    } finally {
+      h.standIn.setWebhookUrl(undefined);
+      await receiver.close();
+    }
   });
 });
