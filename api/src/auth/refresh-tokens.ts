@@ -35,6 +35,16 @@ export async function issueRefreshToken(
   return { token, expiresAt };
 }
 
+/**
+ * True when `token` is a refresh token issued to `userId` since `since`, spent or revoked
+ * or not: the browser presenting it has logged in to this account before (a known device).
+ */
+export async function isKnownDevice(db: Db, token: string, input: { userId: string; since: Date }): Promise<boolean> {
+  if (!TOKEN_SHAPE.test(token)) return false;
+  const row = await db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) }, select: { userId: true, createdAt: true } });
+  return row !== null && row.userId === input.userId && row.createdAt >= input.since;
+}
+
 export type RotationResult =
   | { kind: "rotated"; user: { id: string; email: string; role: Role }; next: IssuedRefreshToken }
   /** Unknown, malformed or expired: refused, nothing else happens. */
