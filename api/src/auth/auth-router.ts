@@ -22,7 +22,7 @@ export function createAuthRouter(ctx: AppContext): Router {
   void dummyHash(config.auth.bcryptCost);
 
   const sendSession = (res: Response, session: auth.Session) => {
-    setRefreshCookie(res, config, session.refresh.token);
+    setRefreshCookie(res, config, session.refresh.token, session.refresh.expiresAt.getTime() - ctx.clock.now().getTime());
     // Tokens must not be cached by browsers or proxies (RFC 6749 §5.1).
     res.set("Cache-Control", "no-store");
     res.json({ accessToken: session.accessToken, tokenType: "Bearer", expiresIn: session.expiresIn, user: session.user });

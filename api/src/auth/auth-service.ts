@@ -5,7 +5,7 @@ import type { Logger } from "../logger.js";
 import { signAccessToken, type Role } from "./access-tokens.js";
 import { clearLoginAttempts, enterLoginAttempt } from "./login-lock.js";
 import { dummyHash, hashPassword, hashQueue, isClientGone, needsRehash, queueFull, verifyPassword, type HashQueue } from "./passwords.js";
-import { isKnownDevice, issueRefreshToken, revokeRefreshTokenFamily, rotateRefreshToken, type IssuedRefreshToken } from "./refresh-tokens.js";
+import { isKnownDevice, issueRefreshToken, revokeAllRefreshTokens, revokeRefreshTokenFamily, rotateRefreshToken, type IssuedRefreshToken } from "./refresh-tokens.js";
 import type { LoginInput, RegisterInput } from "./schema.js";
 
 export interface PublicUser {
@@ -144,6 +144,18 @@ export async function logout(ctx: AppContext, token: string | undefined, log: Lo
   if (!token) return;
   const revoked = await revokeRefreshTokenFamily(ctx.prisma, token, ctx.clock.now());
   if (revoked) log.info({ event: "logout", userId: revoked.userId }, "logged out");
+}
+
+/**
+ * Deactivates a user and ends every session of theirs in the same transaction, each family
+ * under its lock: a refresh in flight cannot leave a live token behind. Idempotent.
+ */
+export async function deactivateUser(ctx: AppContext, userId: string, log: Logger = ctx.logger): Promise<void> {
+  const revoked = await ctx.prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { isActive: false } });
+    return revokeAllRefreshTokens(tx, userId, ctx.clock.now());
+  });
+  log.info({ event: "deactivate", userId, revokedTokens: revoked }, "user deactivated; sessions revoked");
 }
 
 /** The caller as stored now; a deleted or deactivated user is no longer authenticated. */
