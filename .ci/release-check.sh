@@ -67,6 +67,7 @@ export STRIPE_ALLOW_TEST_KEYS=true
 export STRIPE_WEBHOOK_SECRET="whsec_ciReleaseCheck"
 export FRONTEND_URL="https://shop.example.com"
 export CORS_ORIGINS="https://shop.example.com"
+export METRICS_TOKEN="ci-release-check-metrics-token-0123456789"
 export CATALOG_FILE="$work/catalog.json"
 export ADMIN_EMAIL="admin@example.com"
 export ADMIN_PASSWORD="ci-release-admin-password"

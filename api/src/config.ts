@@ -1,4 +1,6 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { parseTrustProxy } from "./http/trust-proxy.js";
 
 /**
  * The environment, parsed once into a typed, nested config. Every rule of API.md's
@@ -34,21 +36,21 @@ const optionalString = z
   .optional()
   .transform((v) => (v === "" ? undefined : v));
 
-/** `false`, a hop count, or a list of trusted proxy addresses/CIDRs. `true` is refused. */
-const trustProxy = z
-  .string()
-  .trim()
-  .refine((v) => v !== "true", "true is refused: it would trust a client-written X-Forwarded-For; give a hop count or proxy addresses")
-  .transform((v): false | number | string[] => {
-    if (v === "false" || v === "") return false;
-    if (/^\d+$/.test(v)) return Number(v);
-    return v.split(",").map((s) => s.trim()).filter(Boolean);
-  });
+/** `false` or the load balancer's addresses/CIDRs (http/trust-proxy.ts has the rules). */
+const trustProxy = z.string().transform((v, ctx): false | string[] => {
+  const parsed = parseTrustProxy(v);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+
+const isLiveKey = (key: unknown) => typeof key === "string" && /^(sk|rk)_live_/.test(key);
 
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     PORT: intFrom(0, 65535).default(3000),
+    HOST: optionalString,
     DATABASE_URL: postgresUrl,
     DIRECT_DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_MAX: intFrom(1, 200).default(10),
@@ -78,21 +80,28 @@ const envSchema = z
     CATALOG_FILE: optionalString,
     BCRYPT_COST: intFrom(4, 15).default(12),
     AUTH_RATE_LIMIT: intFrom(1).default(20),
+    BCRYPT_QUEUE_LIMIT: intFrom(0, 10000).optional(),
     LOGIN_FAILURE_LIMIT: intFrom(1).default(10),
+    LOGIN_FAILURE_EMAIL_LIMIT: intFrom(1).default(100),
+    SYNC_RATE_LIMIT: intFrom(1).default(60),
     CHECKOUT_RATE_LIMIT: intFrom(1).default(30),
     METRICS_TOKEN: optionalString,
+    METRICS_PUBLIC: bool.default(false),
     APP_VERSION: optionalString,
     SENTRY_DSN: optionalString.pipe(z.url({ error: "must be a URL" }).optional()),
     DOCS_ENABLED: bool.default(false),
-    ADMIN_EMAIL: optionalString,
-    ADMIN_PASSWORD: optionalString,
     PAYMENT_EVENT_RETENTION_DAYS: intFrom(1).default(90),
   })
   .superRefine(
     (env, ctx) => {
       // Runs even when other variables failed (see `when`), so any value may be unparsed here.
-      if (env.NODE_ENV !== "production") return;
       const problem = (variable: string, message: string) => ctx.addIssue({ code: "custom", path: [variable], message });
+      if (env.NODE_ENV !== "production") {
+        // A live key outside production would run without Secure cookies and could be sent to
+        // STRIPE_API_URL (a stand-in, a mock); NODE_ENV unset counts as development.
+        if (isLiveKey(env.STRIPE_SECRET_KEY)) problem("STRIPE_SECRET_KEY", "a live key is refused outside production (set NODE_ENV=production)");
+        return;
+      }
       if (typeof env.STRIPE_SECRET_KEY === "string" && /^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY) && env.STRIPE_ALLOW_TEST_KEYS !== true) {
         problem("STRIPE_SECRET_KEY", "a test key is refused in production unless STRIPE_ALLOW_TEST_KEYS=true");
       }
@@ -102,6 +111,10 @@ const envSchema = z
         problem("CORS_ORIGINS", "* is refused in production");
       }
       if (typeof env.BCRYPT_COST === "number" && env.BCRYPT_COST < 10) problem("BCRYPT_COST", "below 10 is refused in production");
+      if (env.METRICS_PUBLIC !== true) {
+        if (!env.METRICS_TOKEN) problem("METRICS_TOKEN", "is required in production unless METRICS_PUBLIC=true");
+        else if (typeof env.METRICS_TOKEN === "string" && env.METRICS_TOKEN.length < 32) problem("METRICS_TOKEN", "must be at least 32 characters in production");
+      }
     },
     // Without this, zod skips the production rules whenever a variable is missing, and the
     // operator would learn about the remaining problems one restart at a time.
@@ -109,6 +122,9 @@ const envSchema = z
   );
 
 export type Env = z.infer<typeof envSchema>;
+
+/** bcrypt computations run at once: one core is always left to the event loop. */
+const BCRYPT_CONCURRENCY = Math.max(1, availableParallelism() - 1);
 
 function toConfig(env: Env) {
   const corsOrigins = env.CORS_ORIGINS.split(",")
@@ -118,6 +134,8 @@ function toConfig(env: Env) {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === "production",
     port: env.PORT,
+    /** Listen address; unset = every interface (the sandbox binds 127.0.0.1). */
+    host: env.HOST,
     logLevel: env.LOG_LEVEL,
     appVersion: env.APP_VERSION,
     database: {
@@ -136,11 +154,17 @@ function toConfig(env: Env) {
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
       bcryptCost: env.BCRYPT_COST,
+      bcryptConcurrency: BCRYPT_CONCURRENCY,
+      /** Hash jobs that may wait beyond those running; more get 503 at once. */
+      bcryptQueueLimit: env.BCRYPT_QUEUE_LIMIT ?? 4 * BCRYPT_CONCURRENCY,
       issuer: "checkout-api",
       audience: "checkout-api",
       rateLimitPerMinute: env.AUTH_RATE_LIMIT,
       loginFailureLimit: env.LOGIN_FAILURE_LIMIT,
+      loginFailureEmailLimit: env.LOGIN_FAILURE_EMAIL_LIMIT,
       loginFailureWindowMs: 15 * 60 * 1000,
+      /** A refresh cookie this recent marks a known device (exempt from the per-email ceiling). */
+      knownDeviceMs: 90 * 24 * 60 * 60 * 1000,
     },
     stripe: {
       secretKey: env.STRIPE_SECRET_KEY,
@@ -155,6 +179,7 @@ function toConfig(env: Env) {
     checkout: {
       sessionTtlMinutes: env.CHECKOUT_SESSION_TTL_MINUTES,
       rateLimitPerMinute: env.CHECKOUT_RATE_LIMIT,
+      syncRateLimitPerMinute: env.SYNC_RATE_LIMIT,
       frontendUrl: env.FRONTEND_URL ?? "http://localhost:3000",
     },
     http: {
@@ -166,11 +191,10 @@ function toConfig(env: Env) {
     },
     redisUrl: env.REDIS_URL,
     metricsToken: env.METRICS_TOKEN,
+    metricsPublic: env.METRICS_PUBLIC,
     sentryDsn: env.SENTRY_DSN,
     seed: {
       catalogFile: env.CATALOG_FILE,
-      adminEmail: env.ADMIN_EMAIL,
-      adminPassword: env.ADMIN_PASSWORD,
     },
     maintenance: {
       paymentEventRetentionDays: env.PAYMENT_EVENT_RETENTION_DAYS,

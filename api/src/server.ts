@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * 60 s idle timeout (so the balancer, not us, closes idle connections), headers and
  * request timeouts that cut slow-loris clients, checked every second.
  */
-export async function startServer(ctx: AppContext, app: Express, port = ctx.config.port, host?: string): Promise<RunningServer> {
+export async function startServer(ctx: AppContext, app: Express, port = ctx.config.port, host = ctx.config.host): Promise<RunningServer> {
   const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 10_000;

@@ -106,7 +106,7 @@ try {
     STRIPE_SECRET_KEY: secrets.stripeLive,
     FRONTEND_URL: "https://shop.example.test",
     CORS_ORIGINS: "https://shop.example.test",
-    TRUST_PROXY: "1",
+    TRUST_PROXY: "127.0.0.1",
     METRICS_TOKEN: secrets.metrics,
     APP_VERSION: "verify-prod",
     BCRYPT_COST: "10",

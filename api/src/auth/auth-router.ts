@@ -1,9 +1,11 @@
 import cookieParser from "cookie-parser";
 import { Router, type Response } from "express";
 import type { AppContext } from "../context.js";
+import { clientGone } from "../http/client-gone.js";
 import { inputOf, validate } from "../http/validate.js";
 import { clientIpKey, createRateLimiter } from "../rate-limit/rate-limiter.js";
 import * as auth from "./auth-service.js";
+import { dummyHash } from "./passwords.js";
 import { clearRefreshCookie, readRefreshCookie, requireAllowedOrigin, setRefreshCookie } from "./refresh-cookie.js";
 import { requireAuth } from "./require-auth.js";
 import { emptyBody, loginBody, registerBody } from "./schema.js";
@@ -16,9 +18,11 @@ export function createAuthRouter(ctx: AppContext): Router {
   const perIp = (name: string) =>
     createRateLimiter(ctx, { name: `auth-${name}`, limit: config.auth.rateLimitPerMinute, windowMs: 60_000, key: clientIpKey });
   const sameOrigin = requireAllowedOrigin(config);
+  // Unknown emails are compared against a dummy hash: make it now, not during the first login.
+  void dummyHash(config.auth.bcryptCost);
 
   const sendSession = (res: Response, session: auth.Session) => {
-    setRefreshCookie(res, config, session.refresh.token);
+    setRefreshCookie(res, config, session.refresh.token, session.refresh.expiresAt.getTime() - ctx.clock.now().getTime());
     // Tokens must not be cached by browsers or proxies (RFC 6749 §5.1).
     res.set("Cache-Control", "no-store");
     res.json({ accessToken: session.accessToken, tokenType: "Bearer", expiresIn: session.expiresIn, user: session.user });
@@ -26,13 +30,15 @@ export function createAuthRouter(ctx: AppContext): Router {
 
   router.post("/register", perIp("register"), validate({ body: registerBody }), async (req, res) => {
     const { body } = inputOf(req, { body: registerBody });
-    const user = await auth.register(ctx, body, req.log);
+    const user = await auth.register(ctx, body, { signal: clientGone(res) }, req.log);
     res.status(201).json({ user });
   });
 
-  router.post("/login", perIp("login"), validate({ body: loginBody }), async (req, res) => {
+  // The refresh cookie (Path=/auth) reaches login too: it may mark a known device.
+  router.post("/login", perIp("login"), cookieParser(), validate({ body: loginBody }), async (req, res) => {
     const { body } = inputOf(req, { body: loginBody });
-    sendSession(res, await auth.login(ctx, body, req.log));
+    const client = { client: clientIpKey(req), refreshToken: readRefreshCookie(req), signal: clientGone(res) };
+    sendSession(res, await auth.login(ctx, body, client, req.log));
   });
 
   router.post("/refresh", perIp("refresh"), sameOrigin, cookieParser(), validate({ body: emptyBody }), async (req, res) => {

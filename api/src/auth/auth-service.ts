@@ -1,10 +1,11 @@
+import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
 import { AppError, rateLimited, unauthenticated } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { signAccessToken, type Role } from "./access-tokens.js";
 import { clearLoginAttempts, enterLoginAttempt } from "./login-lock.js";
-import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./passwords.js";
-import { issueRefreshToken, revokeRefreshTokenFamily, rotateRefreshToken, type IssuedRefreshToken } from "./refresh-tokens.js";
+import { dummyHash, hashPassword, hashQueue, isClientGone, needsRehash, queueFull, verifyPassword, type HashQueue } from "./passwords.js";
+import { isKnownDevice, issueRefreshToken, revokeAllRefreshTokens, revokeRefreshTokenFamily, rotateRefreshToken, type IssuedRefreshToken } from "./refresh-tokens.js";
 import type { LoginInput, RegisterInput } from "./schema.js";
 
 export interface PublicUser {
@@ -30,9 +31,33 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
 }
 
+/** Where a password check comes from, for the limits and the hashing queue. */
+export interface ClientInput {
+  /** The client's address as TRUST_PROXY resolves it (rate-limit key form). */
+  client: string;
+  /** The refresh cookie the browser sent, if any: it may mark a known device. */
+  refreshToken?: string;
+  /** Fires when the client has gone: a hash still waiting for its turn is not computed. */
+  signal?: AbortSignal;
+}
+
+const queues = new WeakMap<Config["auth"], HashQueue>();
+
+/** The hashing queue of this app (one per config, so one per process in production). */
+function queueOf(ctx: AppContext): HashQueue {
+  const { auth } = ctx.config;
+  let queue = queues.get(auth);
+  if (!queue) {
+    queue = hashQueue({ concurrency: auth.bcryptConcurrency, queueLimit: auth.bcryptQueueLimit });
+    queues.set(auth, queue);
+  }
+  return queue;
+}
+
 /** Creates a USER. The email arrives trimmed and lower-cased (schema.ts). */
-export async function register(ctx: AppContext, input: RegisterInput, log: Logger = ctx.logger): Promise<PublicUser> {
-  const passwordHash = await hashPassword(input.password, ctx.config.auth.bcryptCost);
+export async function register(ctx: AppContext, input: RegisterInput, client: Pick<ClientInput, "signal">, log: Logger = ctx.logger): Promise<PublicUser> {
+  if (queueOf(ctx).full) throw queueFull();
+  const passwordHash = await hashPassword(input.password, ctx.config.auth.bcryptCost, { queue: queueOf(ctx), signal: client.signal });
   try {
     const user = await ctx.prisma.user.create({ data: { email: input.email, passwordHash }, select: { id: true, email: true, role: true } });
     log.info({ userId: user.id }, "user registered");
@@ -55,26 +80,36 @@ async function startSession(ctx: AppContext, user: PublicUser, refresh: IssuedRe
 
 /**
  * Checks the password in constant work (a dummy hash for unknown emails), behind the
- * per-account lock; on success opens a new refresh-token family.
+ * login limits (login-lock.ts); on success opens a new refresh-token family.
  */
-export async function login(ctx: AppContext, input: LoginInput, log: Logger = ctx.logger): Promise<Session> {
+export async function login(ctx: AppContext, input: LoginInput, client: ClientInput, log: Logger = ctx.logger): Promise<Session> {
   const { auth } = ctx.config;
-  const gate = await enterLoginAttempt(ctx, input.email);
+  // Shed at once, before any database or limiter work, when the hashing queue is full.
+  if (queueOf(ctx).full) throw queueFull();
+  const now = ctx.clock.now();
   const user = await ctx.prisma.user.findUnique({ where: { email: input.email } });
+  const knownDevice =
+    user !== null && client.refreshToken !== undefined &&
+    (await isKnownDevice(ctx.prisma, client.refreshToken, { userId: user.id, since: new Date(now.getTime() - auth.knownDeviceMs) }));
+  const gate = await enterLoginAttempt(ctx, { email: input.email, client: client.client, knownDevice });
   if (!gate.allowed) {
-    log.warn({ event: "login", outcome: "locked", userId: user?.id }, "login refused: account locked");
+    log.warn({ event: "login", outcome: "locked", scope: gate.scope, userId: user?.id }, "login refused: account locked");
     throw rateLimited(gate.retryAfterSeconds);
   }
-  const matches = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash(auth.bcryptCost)));
+  const hashing = { queue: queueOf(ctx), signal: client.signal };
+  const matches = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(auth.bcryptCost), hashing).catch((err: unknown) => {
+    if (isClientGone(err)) log.info({ event: "login", outcome: "client_gone" }, "password check dropped: the client has gone");
+    throw err;
+  });
   if (!user || !matches || !user.isActive) {
     const reason = !user ? "unknown_email" : !matches ? "wrong_password" : "inactive";
     log.warn({ event: "login", outcome: "bad_credentials", reason, userId: user?.id }, "login failed");
     throw invalidCredentials();
   }
-  await clearLoginAttempts(ctx, input.email);
+  await clearLoginAttempts(ctx, gate.pass);
   if (needsRehash(user.passwordHash, auth.bcryptCost)) {
     // The configured cost went up since this hash was made; upgrade it while we have the password.
-    const passwordHash = await hashPassword(input.password, auth.bcryptCost);
+    const passwordHash = await hashPassword(input.password, auth.bcryptCost, hashing);
     await ctx.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
   }
   const refresh = await issueRefreshToken(ctx.prisma, { userId: user.id, now: ctx.clock.now(), ttlSeconds: auth.refreshTokenTtlSeconds });
@@ -109,6 +144,18 @@ export async function logout(ctx: AppContext, token: string | undefined, log: Lo
   if (!token) return;
   const revoked = await revokeRefreshTokenFamily(ctx.prisma, token, ctx.clock.now());
   if (revoked) log.info({ event: "logout", userId: revoked.userId }, "logged out");
+}
+
+/**
+ * Deactivates a user and ends every session of theirs in the same transaction, each family
+ * under its lock: a refresh in flight cannot leave a live token behind. Idempotent.
+ */
+export async function deactivateUser(ctx: AppContext, userId: string, log: Logger = ctx.logger): Promise<void> {
+  const revoked = await ctx.prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { isActive: false } });
+    return revokeAllRefreshTokens(tx, userId, ctx.clock.now());
+  });
+  log.info({ event: "deactivate", userId, revokedTokens: revoked }, "user deactivated; sessions revoked");
 }
 
 /** The caller as stored now; a deleted or deactivated user is no longer authenticated. */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import bcrypt from "bcrypt";
+import { AppError } from "../errors.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -27,40 +28,95 @@ function prehash(password: string): string {
   return createHash("sha256").update(normalizePassword(password), "utf8").digest("base64");
 }
 
-/**
- * How many bcrypt computations run at once: one core is always left to the event loop.
- * bcrypt's async API runs on libuv's thread pool (four threads), so without a bound a
- * credential-stuffing wave keeps four threads computing on a two-core machine and every
- * other request (the load balancer's probe, checkouts, webhooks) waits for CPU. Logins
- * queue here instead; the rate limits bound how many can queue (bench/README.md).
- */
-export const BCRYPT_CONCURRENCY = Math.max(1, availableParallelism() - 1);
-const oneAtATimePerCore = concurrencyLimit(BCRYPT_CONCURRENCY);
+/** Refused at once when the queue is full: a client should come back after this long. */
+export const QUEUE_FULL_RETRY_AFTER_SECONDS = 2;
 
-/** Runs at most `limit` of the given jobs at once, the others in the order they came. */
-export function concurrencyLimit(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+export interface HashQueueOptions {
+  /** Jobs computing at once. bcrypt runs on libuv's pool of four threads: unbounded, a login wave keeps every core busy. */
+  concurrency: number;
+  /** Jobs allowed to wait beyond those running; Infinity for command-line tools. */
+  queueLimit: number;
+}
+
+export interface HashQueue {
+  <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** True when a new job would be refused: callers check it before any other work. */
+  readonly full: boolean;
+}
+
+/**
+ * Runs at most `concurrency` jobs at once, the others in arrival order. Beyond `queueLimit`
+ * waiting jobs a new one is refused at once (503 with Retry-After), so a login wave cannot
+ * queue requests past the load balancer's timeout. A waiting job whose `signal` fired (its
+ * client has gone) is dropped when its turn comes instead of spending a core on nobody.
+ */
+export function hashQueue(options: HashQueueOptions): HashQueue {
   let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (work) => {
-    // A finishing job hands its slot straight to the first waiter.
-    if (running < limit) running += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
+  const waiting: { start: () => void; signal?: AbortSignal }[] = [];
+  const release = () => {
+    // A finishing job hands its slot straight to the first waiter whose client is still there.
+    let next = waiting.shift();
+    while (next?.signal?.aborted) next = waiting.shift();
+    if (next) next.start();
+    else running -= 1;
+  };
+  const isFull = () => running >= options.concurrency && waiting.length >= options.queueLimit;
+  const run = async <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    if (signal?.aborted) throw clientGone();
+    if (running < options.concurrency) running += 1;
+    else if (isFull()) throw queueFull();
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const entry = { start: resolve, signal };
+        waiting.push(entry);
+        // Leave the line at once: the slot count is unchanged, since this job never started.
+        signal?.addEventListener("abort", () => {
+          const at = waiting.indexOf(entry);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(clientGone());
+        }, { once: true });
+      });
+    }
     try {
       return await work();
     } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running -= 1;
+      release();
     }
   };
+  return Object.defineProperty(run, "full", { get: isFull }) as HashQueue;
 }
 
-export function hashPassword(password: string, cost: number): Promise<string> {
-  return oneAtATimePerCore(() => bcrypt.hash(prehash(password), cost));
+/** 503 with Retry-After: the queue already holds its limit of waiting jobs. */
+export const queueFull = () =>
+  new AppError("SERVICE_UNAVAILABLE", "Too many sign-ins are waiting; retry shortly.", { retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS });
+
+const CLIENT_GONE = "The client closed the request before its password was checked.";
+const clientGone = () => new AppError("SERVICE_UNAVAILABLE", CLIENT_GONE);
+
+/** For tools outside the server (seed, sandbox): the same concurrency, no bound on waiting. */
+const defaultQueue = hashQueue({ concurrency: Math.max(1, availableParallelism() - 1), queueLimit: Infinity });
+
+export interface HashOptions {
+  queue?: HashQueue;
+  /** Fires when the client has gone: a job still waiting is not computed. */
+  signal?: AbortSignal;
 }
 
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return oneAtATimePerCore(() => bcrypt.compare(prehash(password), hash));
+export function hashPassword(password: string, cost: number, options: HashOptions = {}): Promise<string> {
+  return (options.queue ?? defaultQueue)(() => bcrypt.hash(prehash(password), cost), options.signal);
+}
+
+/**
+ * Compares in the queue. `hash` may still be on its way (the dummy hash of a first login):
+ * the queue's admission comes first, so a full queue refuses at once whatever else is slow.
+ */
+export function verifyPassword(password: string, hash: string | Promise<string>, options: HashOptions = {}): Promise<boolean> {
+  return (options.queue ?? defaultQueue)(async () => bcrypt.compare(prehash(password), await hash), options.signal);
+}
+
+/** True for the error of a job dropped because its client had gone. */
+export function isClientGone(err: unknown): boolean {
+  return err instanceof AppError && err.detail === CLIENT_GONE;
 }
 
 /** True when a stored hash was made with a lower cost than configured now (rehash on login). */

@@ -12,8 +12,9 @@ function cookieOptions(config: Config): CookieOptions {
   return { httpOnly: true, secure: config.isProduction, sameSite: "strict", path: "/auth" };
 }
 
-export function setRefreshCookie(res: Response, config: Config, token: string): void {
-  res.cookie(REFRESH_COOKIE, token, { ...cookieOptions(config), maxAge: config.auth.refreshTokenTtlSeconds * 1000 });
+/** `maxAgeMs`: what is left of the token's family (rotation never extends it). */
+export function setRefreshCookie(res: Response, config: Config, token: string, maxAgeMs = config.auth.refreshTokenTtlSeconds * 1000): void {
+  res.cookie(REFRESH_COOKIE, token, { ...cookieOptions(config), maxAge: Math.max(0, maxAgeMs) });
 }
 
 export function clearRefreshCookie(res: Response, config: Config): void {

@@ -19,6 +19,13 @@ export function createCheckoutRouter(ctx: AppContext): Router {
     windowMs: 60_000,
     key: (req) => req.user!.id,
   });
+  // The success page's sync may read Stripe; its budget is separate from starting checkouts.
+  const perUserSync = createRateLimiter(ctx, {
+    name: "sync",
+    limit: ctx.config.checkout.syncRateLimitPerMinute,
+    windowMs: 60_000,
+    key: (req) => req.user!.id,
+  });
 
   router.post("/payments/checkout-session", requireAuth(ctx), perUser, validate(createSchemas), async (req, res) => {
     const { body } = inputOf(req, createSchemas);
@@ -29,7 +36,7 @@ export function createCheckoutRouter(ctx: AppContext): Router {
     res.status(result.status).json(result.body);
   });
 
-  router.get("/payments/checkout-session/:sessionId", requireAuth(ctx), validate(syncSchemas), async (req, res) => {
+  router.get("/payments/checkout-session/:sessionId", requireAuth(ctx), perUserSync, validate(syncSchemas), async (req, res) => {
     const { params } = inputOf(req, syncSchemas);
     res.json({ order: await syncCheckoutSession(ctx, { sessionId: params.sessionId, userId: req.user!.id }, req.log) });
   });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { seedAdmin } from "../auth/seed-admin.js";
 import { CatalogFileError, catalogToSeed, readCatalogFile, seedCatalog } from "../catalog/seed-catalog.js";
-import { systemClock } from "../clock.js";
 import { createDatabase } from "../db/database.js";
 import { createLogger } from "../logger.js";
 
@@ -61,13 +60,8 @@ try {
   const fileEntries = env.CATALOG_FILE ? await readCatalogFile(env.CATALOG_FILE) : [];
   await seedCatalog({ prisma: db.prisma, logger }, catalogToSeed({ includeDemo: env.NODE_ENV !== "production", fileEntries }));
 
-  // 2. Admin user from ADMIN_EMAIL / ADMIN_PASSWORD when set (api/src/auth/seed-admin.ts).
-  // seedAdmin reads only `config.seed` and `config.auth.bcryptCost` of the app's config.
-  const adminConfig = {
-    seed: { adminEmail: env.ADMIN_EMAIL, adminPassword: env.ADMIN_PASSWORD },
-    auth: { bcryptCost: env.BCRYPT_COST },
-  } as unknown as Parameters<typeof seedAdmin>[0]["config"];
-  await seedAdmin({ prisma: db.prisma, logger, clock: systemClock, config: adminConfig });
+  // 2. Admin user from ADMIN_EMAIL / ADMIN_PASSWORD when set, created once (api/src/auth/seed-admin.ts).
+  await seedAdmin({ prisma: db.prisma, logger }, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD, bcryptCost: env.BCRYPT_COST });
 } catch (err) {
   if (err instanceof CatalogFileError) {
     process.stderr.write(`Invalid catalog:\n${err.problems.map((p) => `  ${p}`).join("\n")}\n`);

@@ -1,7 +1,7 @@
 import bcrypt from "bcrypt";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BCRYPT_CONCURRENCY, concurrencyLimit, dummyHash, hashPassword, needsRehash, verifyPassword } from "../../src/auth/passwords.js";
+import { dummyHash, hashQueue, QUEUE_FULL_RETRY_AFTER_SECONDS, hashPassword, needsRehash, verifyPassword } from "../../src/auth/passwords.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
 import { testPassword } from "../helpers/constants.js";
 
@@ -64,7 +64,7 @@ describe("hashing", () => {
 
 describe("bcrypt concurrency", () => {
   it("when more jobs come than the limit, then at most the limit run at once and every job finishes, in order", async () => {
-    const limit = concurrencyLimit(2);
+    const limit = hashQueue({ concurrency: 2, queueLimit: Infinity });
     let running = 0;
     let peak = 0;
     const started: number[] = [];
@@ -94,7 +94,7 @@ describe("bcrypt concurrency", () => {
   });
 
   it("when a job fails, then its slot is handed on and the next job still runs", async () => {
-    const limit = concurrencyLimit(1);
+    const limit = hashQueue({ concurrency: 1, queueLimit: Infinity });
     const failing = limit(() => Promise.reject(new Error("bcrypt failed")));
     const next = limit(() => Promise.resolve("ran"));
     await expect(failing).rejects.toThrow("bcrypt failed");
@@ -104,8 +104,39 @@ describe("bcrypt concurrency", () => {
   it("when passwords are verified in parallel beyond the limit, then each answer is still right", async () => {
     const hash = await hashPassword("correct horse battery staple", 4);
     const answers = await Promise.all(
-      Array.from({ length: BCRYPT_CONCURRENCY * 3 }, (_, i) => verifyPassword(i % 2 ? "correct horse battery staple" : "wrong horse battery staple", hash)),
+      Array.from({ length: 9 }, (_, i) => verifyPassword(i % 2 ? "correct horse battery staple" : "wrong horse battery staple", hash)),
     );
     expect(answers).toEqual(answers.map((_, i) => i % 2 === 1));
+  });
+
+  it("when the queue holds its limit of waiting jobs, then the next job is refused at once with 503 and Retry-After, and never runs", async () => {
+    const queue = hashQueue({ concurrency: 1, queueLimit: 2 });
+    const releases: (() => void)[] = [];
+    let ran = 0;
+    const job = () => queue(() => new Promise<void>((resolve) => (ran += 1, releases.push(resolve))));
+    const admitted = [job(), job(), job()];
+    await expect(job()).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503, extra: { retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS } });
+    while (releases.length) {
+      releases.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(admitted);
+    expect(ran).toBe(3);
+  });
+
+  it("when a waiting job's client has gone, then it is dropped and never computed, and its place is freed", async () => {
+    const queue = hashQueue({ concurrency: 1, queueLimit: 1 });
+    let release!: () => void;
+    const running = queue(() => new Promise<void>((resolve) => (release = resolve)));
+    const gone = new AbortController();
+    let computed = false;
+    const abandoned = queue(async () => void (computed = true), gone.signal);
+    gone.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    const next = queue(async () => "ran");
+    release();
+    await running;
+    await expect(next).resolves.toBe("ran");
+    expect(computed).toBe(false);
   });
 });

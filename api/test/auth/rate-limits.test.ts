@@ -9,19 +9,21 @@ import { expectProblem } from "./support.js";
 const LIMIT = 3;
 
 let direct: TestApp; // TRUST_PROXY=false (the default)
-let behindProxy: TestApp; // TRUST_PROXY=1: one proxy hop, whose X-Forwarded-For is believed
+let behindProxy: TestApp; // TRUST_PROXY=127.0.0.1: the test connects as the balancer, whose X-Forwarded-For is believed
+let elsewhereBalancer: TestApp; // TRUST_PROXY names a balancer the test is not: it connects directly
 beforeAll(async () => {
   direct = await setupTestApp({ name: "auth-rate-limits", env: { AUTH_RATE_LIMIT: String(LIMIT) } });
-  behindProxy = await setupTestApp({ name: "auth-rate-limits-proxy", env: { AUTH_RATE_LIMIT: String(LIMIT), TRUST_PROXY: "1" } });
+  behindProxy = await setupTestApp({ name: "auth-rate-limits-proxy", env: { AUTH_RATE_LIMIT: String(LIMIT), TRUST_PROXY: "127.0.0.1" } });
+  elsewhereBalancer = await setupTestApp({ name: "auth-rate-limits-direct", env: { AUTH_RATE_LIMIT: String(LIMIT), TRUST_PROXY: "10.9.9.9,2001:db8::9" } });
 });
 afterAll(async () => {
   await direct?.close();
   await behindProxy?.close();
+  await elsewhereBalancer?.close();
 });
 // Each test starts in a fresh window: time moves, nothing sleeps.
 beforeEach(() => {
-  direct.clock.advance(61_000);
-  behindProxy.clock.advance(61_000);
+  for (const t of [direct, behindProxy, elsewhereBalancer]) t.clock.advance(61_000);
 });
 
 const badLogin = (t: TestApp) => request(t.app).post("/auth/login").send({ email: `nobody-${Math.random()}@example.test`, password: testPassword() });
@@ -79,7 +81,14 @@ describe("client IP and trust proxy", () => {
     expectProblem(await badLogin(direct).set("X-Forwarded-For", "198.51.100.77"), 429, "RATE_LIMITED");
   });
 
-  it("when TRUST_PROXY=1, then the proxy-reported client address is what is limited", async () => {
+  it("when TRUST_PROXY names the balancer and a client reaching the port directly forges a new X-Forwarded-For each time, then it gets no fresh budget", async () => {
+    for (let i = 0; i < LIMIT; i += 1) {
+      expect((await badLogin(elsewhereBalancer).set("X-Forwarded-For", `203.0.113.${i + 1}`)).status).toBe(401);
+    }
+    expectProblem(await badLogin(elsewhereBalancer).set("X-Forwarded-For", "198.51.100.77, 10.9.9.9"), 429, "RATE_LIMITED");
+  });
+
+  it("when the request comes through the trusted balancer, then the proxy-reported client address is what is limited", async () => {
     const from = (ip: string) => badLogin(behindProxy).set("X-Forwarded-For", ip);
     for (let i = 0; i < LIMIT; i += 1) expect((await from("203.0.113.10")).status).toBe(401);
     expectProblem(await from("203.0.113.10"), 429, "RATE_LIMITED");

@@ -20,7 +20,7 @@ describe.each([
   {
     mode: "production",
     // Production refuses the test Stripe stand-in and costs below 10 (config.ts).
-    env: { NODE_ENV: "production", STRIPE_API_URL: undefined, STRIPE_ALLOW_TEST_KEYS: "true", BCRYPT_COST: "10" },
+    env: { NODE_ENV: "production", STRIPE_API_URL: undefined, STRIPE_ALLOW_TEST_KEYS: "true", BCRYPT_COST: "10", METRICS_PUBLIC: "true" },
     secure: true,
   },
 ])("the refresh cookie in $mode mode", ({ mode, env, secure }) => {

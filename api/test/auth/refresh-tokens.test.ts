@@ -1,5 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deactivateUser } from "../../src/auth/auth-service.js";
 import { hashRefreshToken, issueRefreshToken, pruneRefreshTokens } from "../../src/auth/refresh-tokens.js";
 import { createUser, login } from "../helpers/auth.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
@@ -151,5 +152,66 @@ describe("pruneRefreshTokens", () => {
     expect(left.sort()).toEqual([live, recentlySpent].sort());
     expect(left).not.toContain(expired);
     expect(await pruneRefreshTokens(t.ctx.prisma, now)).toBe(0);
+  });
+});
+
+describe("family lock and lifetime", () => {
+  const live = (familyId: string) =>
+    t.ctx.prisma.refreshToken.count({ where: { familyId, usedAt: null, revokedAt: null, expiresAt: { gt: t.clock.now() } } });
+  const logout = (cookie: string) => request(t.app).post("/auth/logout").set("Cookie", cookie).send();
+
+  it("when rotation and logout of one family run at the same moment, 15 times, then no live token survives any of them", async () => {
+    const { user, password } = await createUser(t.ctx);
+    const survivors: number[] = [];
+    for (let round = 0; round < 15; round += 1) {
+      const { cookie } = await login(t.app, user.email, password);
+      const { familyId } = await rowOf(cookie);
+      await Promise.all([refresh(cookie), logout(cookie)]);
+      survivors.push(await live(familyId));
+    }
+    expect(survivors).toEqual(Array(15).fill(0));
+  });
+
+  it("when an old spent token is replayed while its successor rotates, 15 times, then reuse detection leaves no live token", async () => {
+    const { user, password } = await createUser(t.ctx);
+    const survivors: number[] = [];
+    for (let round = 0; round < 15; round += 1) {
+      const { cookie: first } = await login(t.app, user.email, password);
+      const second = refreshCookieOf(await refresh(first));
+      const { familyId } = await rowOf(first);
+      const answers = await Promise.all([refresh(second), refresh(first)]);
+      expectProblem(answers[1]!, 401, "INVALID_REFRESH_TOKEN");
+      survivors.push(await live(familyId));
+    }
+    expect(survivors).toEqual(Array(15).fill(0));
+  });
+
+  it("when a family rotates for weeks, then it still ends REFRESH_TOKEN_TTL_SECONDS after its login", async () => {
+    const { user, password } = await createUser(t.ctx);
+    const loggedInAt = t.clock.now().getTime();
+    let { cookie } = await login(t.app, user.email, password);
+    for (let day = 0; day < 29; day += 1) {
+      t.clock.advance(24 * 60 * 60_000);
+      const res = await refresh(cookie);
+      expect(res.status).toBe(200);
+      cookie = refreshCookieOf(res);
+    }
+    expect((await rowOf(cookie)).expiresAt.getTime()).toBe(loggedInAt + 2592000 * 1000);
+    const last = await refresh(cookie);
+    expect(last.status).toBe(200);
+    expect(last.headers["set-cookie"]!.toString()).toMatch(/Max-Age=86400;/);
+
+    t.clock.advance(24 * 60 * 60_000);
+    expectProblem(await refresh(refreshCookieOf(last)), 401, "INVALID_REFRESH_TOKEN");
+  });
+
+  it("when a user is deactivated, then every family is revoked at once, even with a refresh running at that moment", async () => {
+    const { user, password } = await createUser(t.ctx);
+    const sessions = await Promise.all([login(t.app, user.email, password), login(t.app, user.email, password)]);
+    await Promise.all([refresh(sessions[0]!.cookie), deactivateUser(t.ctx, user.id)]);
+
+    expect(await t.ctx.prisma.refreshToken.count({ where: { userId: user.id, revokedAt: null } })).toBe(0);
+    expect((await t.ctx.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).isActive).toBe(false);
+    expectProblem(await refresh(sessions[1]!.cookie), 401, "INVALID_REFRESH_TOKEN");
   });
 });

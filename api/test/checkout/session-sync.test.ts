@@ -1,6 +1,8 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYNC_FRESH_MS } from "../../src/checkout/session-sync.js";
 import type { Product } from "../../src/generated/prisma/client.js";
+import { expectProblem } from "../auth/support.js";
 import { checkoutOne, eventOf, countEvents, createBuyer, createProduct, sendEvent, setupPaymentsApp, type PaymentsTestApp } from "../helpers/payments.js";
 
 let t: PaymentsTestApp;
@@ -96,5 +98,50 @@ describe("GET /payments/checkout-session/:sessionId", () => {
     const { auth } = await createBuyer(t.ctx);
     expect((await getSession(auth, "not-a-session")).status).toBe(400);
     expect((await request(t.app).get("/payments/checkout-session/cs_test_123")).status).toBe(401);
+  });
+});
+
+describe("GET /payments/checkout-session/:sessionId under load", () => {
+  const reads = (sessionId: string) => t.stripe.requests.filter((r) => r.method === "GET" && r.path === `/v1/checkout/sessions/${sessionId}`).length;
+
+  it("when 20 syncs of a pending order arrive at once, then Stripe is read at most twice, and beyond SYNC_RATE_LIMIT the user gets 429 with Retry-After", async () => {
+    t.clock.advance(61_000); // a fresh per-user window
+    const { auth } = await createBuyer(t.ctx);
+    const other = await createBuyer(t.ctx);
+    const { sessionId } = await checkoutOne(t, auth, product.id);
+    const before = reads(sessionId);
+
+    const burst = await Promise.all(Array.from({ length: 20 }, () => getSession(auth, sessionId)));
+    expect(burst.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(burst.every((r) => r.body.order.status === "pending")).toBe(true);
+    expect(reads(sessionId) - before).toBeGreaterThanOrEqual(1);
+    expect(reads(sessionId) - before).toBeLessThanOrEqual(2);
+
+    // 60 a minute per user (the default): 40 more are answered, the next is refused.
+    const rest = await Promise.all(Array.from({ length: 40 }, () => getSession(auth, sessionId)));
+    expect(rest.every((r) => r.status === 200)).toBe(true);
+    const refused = await getSession(auth, sessionId);
+    expectProblem(refused, 429, "RATE_LIMITED");
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect(Number(refused.headers["retry-after"])).toBeLessThanOrEqual(60);
+    expect(reads(sessionId) - before).toBeLessThanOrEqual(2);
+    // Another user's budget is their own.
+    expect((await getSession(other.auth, sessionId)).status).toBe(404);
+  });
+
+  it("when the order was synced moments ago, then the next sync answers from the database, and after a few seconds Stripe is read again", async () => {
+    t.clock.advance(61_000);
+    const { auth } = await createBuyer(t.ctx);
+    const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
+    expect((await getSession(auth, sessionId)).status).toBe(200);
+    const afterFirst = reads(sessionId);
+    await t.stripe.completeSession(sessionId, "paid");
+
+    expect((await getSession(auth, sessionId)).body.order).toMatchObject({ id: orderId, status: "pending" });
+    expect(reads(sessionId)).toBe(afterFirst);
+
+    t.clock.advance(SYNC_FRESH_MS);
+    expect((await getSession(auth, sessionId)).body.order).toMatchObject({ id: orderId, status: "paid" });
+    expect(reads(sessionId)).toBe(afterFirst + 1);
   });
 });

@@ -16,6 +16,7 @@ const production = {
   STRIPE_SECRET_KEY: "sk_live_configSuiteKey123",
   FRONTEND_URL: "https://shop.example.com",
   CORS_ORIGINS: "https://shop.example.com",
+  METRICS_TOKEN: "m".repeat(32),
 };
 
 function ok(env: Record<string, string | undefined>): Config {
@@ -42,14 +43,24 @@ describe("loadConfig defaults", () => {
       port: 3000,
       logLevel: "info",
       database: { url: base.DATABASE_URL, directUrl: base.DATABASE_URL },
-      auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 2592000, bcryptCost: 12, rateLimitPerMinute: 20, loginFailureLimit: 10 },
+      auth: {
+        accessTokenTtlSeconds: 900,
+        refreshTokenTtlSeconds: 2592000,
+        bcryptCost: 12,
+        rateLimitPerMinute: 20,
+        loginFailureLimit: 10,
+        loginFailureEmailLimit: 100,
+      },
       stripe: { timeoutMs: 4000, maxNetworkRetries: 2, deadlineMs: 15000, apiUrl: undefined },
-      checkout: { sessionTtlMinutes: 60, rateLimitPerMinute: 30 },
+      checkout: { sessionTtlMinutes: 60, rateLimitPerMinute: 30, syncRateLimitPerMinute: 60 },
       http: { corsOrigins: [], trustProxy: false, shutdownDelayMs: 5000, shutdownTimeoutMs: 25000, docsEnabled: true },
       redisUrl: undefined,
       metricsToken: undefined,
+      metricsPublic: false,
+      host: undefined,
       maintenance: { paymentEventRetentionDays: 90 },
     });
+    expect(config.auth.bcryptQueueLimit).toBe(4 * config.auth.bcryptConcurrency);
   });
 
   it("when a variable is an empty string, then it counts as unset", () => {
@@ -78,12 +89,15 @@ describe("loadConfig defaults", () => {
       BCRYPT_COST: "4",
       AUTH_RATE_LIMIT: "5",
       LOGIN_FAILURE_LIMIT: "3",
+      LOGIN_FAILURE_EMAIL_LIMIT: "30",
+      SYNC_RATE_LIMIT: "12",
+      BCRYPT_QUEUE_LIMIT: "0",
       CHECKOUT_RATE_LIMIT: "7",
       METRICS_TOKEN: "scrape-token",
+      METRICS_PUBLIC: "true",
+      HOST: "127.0.0.1",
       APP_VERSION: "1.2.3",
       SENTRY_DSN: "https://key@sentry.example.com/1",
-      ADMIN_EMAIL: "admin@example.com",
-      ADMIN_PASSWORD: "an admin password",
     });
     expect(config).toMatchObject({
       env: "test",
@@ -91,15 +105,32 @@ describe("loadConfig defaults", () => {
       logLevel: "warn",
       appVersion: "1.2.3",
       database: { directUrl: "postgres://app@db-direct.internal:5432/shop" },
-      auth: { accessTokenTtlSeconds: 600, refreshTokenTtlSeconds: 86400, bcryptCost: 4, rateLimitPerMinute: 5, loginFailureLimit: 3 },
+      host: "127.0.0.1",
+      auth: {
+        accessTokenTtlSeconds: 600,
+        refreshTokenTtlSeconds: 86400,
+        bcryptCost: 4,
+        rateLimitPerMinute: 5,
+        loginFailureLimit: 3,
+        loginFailureEmailLimit: 30,
+        bcryptQueueLimit: 0,
+      },
       stripe: { apiUrl: "http://127.0.0.1:12111", timeoutMs: 2000, maxNetworkRetries: 1 },
-      checkout: { sessionTtlMinutes: 35, rateLimitPerMinute: 7, frontendUrl: "http://localhost:5173" },
+      checkout: { sessionTtlMinutes: 35, rateLimitPerMinute: 7, syncRateLimitPerMinute: 12, frontendUrl: "http://localhost:5173" },
       http: { corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"], shutdownDelayMs: 0, shutdownTimeoutMs: 1000 },
       redisUrl: "redis://127.0.0.1:6379",
       metricsToken: "scrape-token",
+      metricsPublic: true,
       sentryDsn: "https://key@sentry.example.com/1",
-      seed: { catalogFile: "/etc/catalog.json", adminEmail: "admin@example.com", adminPassword: "an admin password" },
+      seed: { catalogFile: "/etc/catalog.json" },
     });
+  });
+
+  it("when ADMIN_EMAIL and ADMIN_PASSWORD are in the environment, then the server's config never holds them", () => {
+    const config = ok({ ...base, ADMIN_EMAIL: "admin@example.com", ADMIN_PASSWORD: "an-admin-password-never-read" });
+    const text = JSON.stringify(config);
+    expect(text).not.toContain("an-admin-password-never-read");
+    expect(text).not.toContain("admin@example.com");
   });
 });
 
@@ -130,22 +161,64 @@ describe("loadConfig rules per variable", () => {
     ["SHUTDOWN_TIMEOUT_MS", { SHUTDOWN_TIMEOUT_MS: "1.5" }],
     ["BCRYPT_COST", { BCRYPT_COST: "twelve" }],
     ["AUTH_RATE_LIMIT", { AUTH_RATE_LIMIT: "0" }],
+    ["LOGIN_FAILURE_LIMIT", { LOGIN_FAILURE_LIMIT: "0" }],
+    ["LOGIN_FAILURE_EMAIL_LIMIT", { LOGIN_FAILURE_EMAIL_LIMIT: "many" }],
+    ["LOGIN_FAILURE_EMAIL_LIMIT", { LOGIN_FAILURE_EMAIL_LIMIT: "0" }],
+    ["SYNC_RATE_LIMIT", { SYNC_RATE_LIMIT: "0" }],
+    ["SYNC_RATE_LIMIT", { SYNC_RATE_LIMIT: "1.5" }],
+    ["BCRYPT_QUEUE_LIMIT", { BCRYPT_QUEUE_LIMIT: "-1" }],
+    ["BCRYPT_QUEUE_LIMIT", { BCRYPT_QUEUE_LIMIT: "lots" }],
+    ["METRICS_PUBLIC", { METRICS_PUBLIC: "yes" }],
     ["SENTRY_DSN", { SENTRY_DSN: "not a url" }],
     ["DOCS_ENABLED", { DOCS_ENABLED: "yes" }],
   ])("when %s is %o, then it is refused by name", (variable, change) => {
     expect(variables(problems({ ...base, ...change }))).toEqual([variable]);
   });
 
-  it.each(["sk_test_abc", "sk_live_abc", "rk_test_abc", "rk_live_abc"])("when the Stripe key is %s outside production, then it is accepted", (key) => {
+  it.each(["sk_test_abc", "rk_test_abc"])("when the Stripe key is %s outside production, then it is accepted", (key) => {
     expect(ok({ ...base, STRIPE_SECRET_KEY: key }).stripe.secretKey).toBe(key);
   });
 
   it.each([
+    ["sk_live_abc", undefined],
+    ["rk_live_abc", undefined],
+    ["sk_live_abc", "development"],
+    ["sk_live_abc", "test"],
+  ])("when the Stripe key is the live %s and NODE_ENV is %s, then it is refused by name, without its value", (key, nodeEnv) => {
+    const lines = problems({ ...base, NODE_ENV: nodeEnv, STRIPE_SECRET_KEY: key, STRIPE_API_URL: "http://127.0.0.1:12111" });
+    expect(lines).toEqual(["STRIPE_SECRET_KEY: a live key is refused outside production (set NODE_ENV=production)"]);
+  });
+
+  it.each([
     ["false", false],
-    ["2", 2],
+    ["10.0.0.1", ["10.0.0.1"]],
     ["10.0.0.1, 10.0.0.0/8", ["10.0.0.1", "10.0.0.0/8"]],
+    ["172.28.0.0/16,::1", ["172.28.0.0/16", "::1"]],
+    ["2001:db8::/16", ["2001:db8::/16"]],
+    ["::ffff:10.0.0.0/104", ["::ffff:10.0.0.0/104"]],
   ])("when TRUST_PROXY is %s, then express gets %o", (value, expected) => {
     expect(ok({ ...base, TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
+  });
+
+  it.each([
+    "true",
+    "1",
+    "2",
+    "0.0.0.0/0",
+    "::/0",
+    "::ffff:0:0/96",
+    "0.0.0.0/1,128.0.0.0/1",
+    "10.0.0.0/7",
+    "2001::/15",
+    "::ffff:10.0.0.0/103",
+    "::/80",
+    "10.0.0.1/33",
+    "proxy.internal",
+    "10.0.0.1/8/1",
+  ])("when TRUST_PROXY is %s, then it is refused with one line naming it", (value) => {
+    const lines = problems({ ...base, TRUST_PROXY: value });
+    expect(variables(lines)).toEqual(["TRUST_PROXY"]);
+    if (value.includes(".") || value.includes(":")) expect(lines[0]!.slice("TRUST_PROXY".length)).not.toContain(value);
   });
 });
 
@@ -172,8 +245,19 @@ describe("loadConfig in production", () => {
     ["CORS_ORIGINS", { CORS_ORIGINS: "https://shop.example.com, *" }],
     ["BCRYPT_COST", { BCRYPT_COST: "9" }],
     ["TRUST_PROXY", { TRUST_PROXY: "true" }],
+    ["METRICS_TOKEN", { METRICS_TOKEN: undefined }],
+    ["METRICS_TOKEN", { METRICS_TOKEN: "m".repeat(31) }],
+    ["METRICS_TOKEN", { METRICS_TOKEN: "", METRICS_PUBLIC: "false" }],
   ])("when %s is %o, then production refuses it", (variable, change) => {
     expect(variables(problems({ ...production, ...change }))).toEqual([variable]);
+  });
+
+  it("when METRICS_PUBLIC=true says the network protects the port, then production starts without a metrics token", () => {
+    expect(ok({ ...production, METRICS_TOKEN: undefined, METRICS_PUBLIC: "true" })).toMatchObject({ metricsToken: undefined, metricsPublic: true });
+  });
+
+  it("when a short metrics token is refused, then the line does not carry it", () => {
+    expect(problems({ ...production, METRICS_TOKEN: "short-metrics-token" }).join("\n")).not.toContain("short-metrics-token");
   });
 
   it("when the same values are used outside production, then they are accepted", () => {
@@ -203,6 +287,7 @@ describe("loadConfig reporting", () => {
         "DATABASE_URL",
         "FRONTEND_URL",
         "JWT_SECRET",
+        "METRICS_TOKEN",
         "PORT",
         "STRIPE_API_URL",
         "STRIPE_SECRET_KEY",
@@ -237,7 +322,7 @@ describe("main.ts with a bad environment", () => {
     expect(run.stdout).not.toMatch(/listening/);
     const problemLines = run.stderr.split("\n").filter((line) => /^\s+[A-Z_]+: /.test(line));
     expect(problemLines.map((line) => line.trim().split(":")[0]).sort()).toEqual(
-      ["CORS_ORIGINS", "FRONTEND_URL", "JWT_SECRET", "STRIPE_API_URL", "STRIPE_SECRET_KEY"].sort(),
+      ["CORS_ORIGINS", "FRONTEND_URL", "JWT_SECRET", "METRICS_TOKEN", "STRIPE_API_URL", "STRIPE_SECRET_KEY"].sort(),
     );
     for (const value of ["dbPasswordNeverEchoed", "tooShortSecretValue", "sk_test_neverEchoedKey42", "whsec_neverEchoedSecret42", "127.0.0.1:12111"]) {
       expect(run.stderr + run.stdout).not.toContain(value);
@@ -255,5 +340,22 @@ describe("main.ts with a bad environment", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^\s+STRIPE_SECRET_KEY: a test key is refused in production/m);
     expect(run.stderr).toMatch(/^\s+STRIPE_API_URL: is refused in production/m);
+  });
+
+  it("when TRUST_PROXY is 0.0.0.0/0, then it exits 1 with one line naming TRUST_PROXY instead of crashing", async () => {
+    const run = await runTs("api/src/main.ts", { ...base, NODE_ENV: "test", TRUST_PROXY: "0.0.0.0/0", PORT: "0" });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toMatch(/listening/);
+    expect(run.stderr).toMatch(/^\s+TRUST_PROXY: an entry wider than an IPv4 \/8 is refused/m);
+    expect(run.stderr).not.toMatch(/Start-up failed/);
+  });
+
+  it("when a live key is given without NODE_ENV, then it exits 1 naming STRIPE_SECRET_KEY, never its value", async () => {
+    const run = await runTs("api/src/main.ts", { ...base, STRIPE_SECRET_KEY: "sk_live_neverEchoedLiveKey", PORT: "0" });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^\s+STRIPE_SECRET_KEY: a live key is refused outside production/m);
+    expect(run.stderr + run.stdout).not.toContain("sk_live_neverEchoedLiveKey");
   });
 });

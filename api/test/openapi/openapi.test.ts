@@ -55,8 +55,8 @@ describe("the OpenAPI document", () => {
   it("when served, then /openapi.json and /docs answer outside production, and not in production unless DOCS_ENABLED", async () => {
     expect((await request(t.app).get("/openapi.json")).body.openapi).toBe("3.1.0");
     expect((await request(t.app).get("/docs")).text).toContain("/payments/checkout-session");
-    const prod = await setupTestApp({ env: { NODE_ENV: "production", STRIPE_API_URL: undefined, STRIPE_ALLOW_TEST_KEYS: "true", BCRYPT_COST: "10" } });
-    const prodDocs = await setupTestApp({ env: { NODE_ENV: "production", STRIPE_API_URL: undefined, STRIPE_ALLOW_TEST_KEYS: "true", BCRYPT_COST: "10", DOCS_ENABLED: "true" } });
+    const prod = await setupTestApp({ env: { NODE_ENV: "production", STRIPE_API_URL: undefined, STRIPE_ALLOW_TEST_KEYS: "true", BCRYPT_COST: "10", METRICS_PUBLIC: "true" } });
+    const prodDocs = await setupTestApp({ env: { NODE_ENV: "production", STRIPE_API_URL: undefined, STRIPE_ALLOW_TEST_KEYS: "true", BCRYPT_COST: "10", METRICS_PUBLIC: "true", DOCS_ENABLED: "true" } });
     try {
       expect((await request(prod.app).get("/openapi.json")).status).toBe(404);
       expect((await request(prodDocs.app).get("/openapi.json")).status).toBe(200);

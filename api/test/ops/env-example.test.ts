@@ -35,7 +35,7 @@ describe(".env.example", () => {
     const loaded = loadConfig(asEnv());
     expect(loaded.ok).toBe(false);
     const named = loaded.ok ? [] : loaded.problems.map((p) => p.split(":")[0]).sort();
-    expect(named).toEqual(["JWT_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]);
+    expect(named).toEqual(["JWT_SECRET", "METRICS_TOKEN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]);
   });
 
   it("when the secrets are filled in, then the placeholders form a valid production configuration", () => {
@@ -44,10 +44,11 @@ describe(".env.example", () => {
       JWT_SECRET: "x".repeat(48),
       STRIPE_SECRET_KEY: "sk_live_placeholderForTheTest",
       STRIPE_WEBHOOK_SECRET: "whsec_placeholderForTheTest",
+      METRICS_TOKEN: "m".repeat(64),
     });
     expect(loaded.ok ? [] : loaded.problems).toEqual([]);
     if (!loaded.ok) return;
     expect(loaded.config.isProduction).toBe(true);
-    expect(loaded.config.http.trustProxy).toBe(1);
+    expect(loaded.config.http.trustProxy).toEqual(["10.0.0.2"]);
   });
 });

@@ -47,7 +47,7 @@ describe.each(modes)("two instances, one database, through $mode", ({ pooled }) 
       REDIS_URL,
       // Behind a load balancer: the client address comes from X-Forwarded-For, which lets
       // this test use addresses of its own and share Redis with any other run.
-      TRUST_PROXY: "1",
+      TRUST_PROXY: "127.0.0.1",
       LOGIN_FAILURE_LIMIT: "3",
       AUTH_RATE_LIMIT: "5",
       CHECKOUT_RATE_LIMIT: "1000",

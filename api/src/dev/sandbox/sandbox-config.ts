@@ -138,8 +138,8 @@ export function apiEnvironment(config: SandboxConfig, databaseUrl: string, env: 
     ...(stripe.kind === "external" ? { STRIPE_API_URL: stripe.apiUrl } : {}),
     FRONTEND_URL: storefrontUrl(config),
     CORS_ORIGINS: `${storefrontUrl(config)},http://127.0.0.1:${config.ports.storefront}`,
-    ADMIN_EMAIL: DEMO_ADMIN.email,
-    ADMIN_PASSWORD: DEMO_ADMIN.password,
+    // The API listens on loopback only: the sandbox's accounts and secrets are printed for anyone to read.
+    HOST: "127.0.0.1",
     // No load balancer to warn: stop at once, so a reload or Ctrl-C takes a moment.
     SHUTDOWN_DELAY_MS: "0",
     SHUTDOWN_TIMEOUT_MS: "5000",

@@ -1,12 +1,11 @@
 import { hashPassword, verifyPassword } from "../../auth/passwords.js";
 import { seedAdmin } from "../../auth/seed-admin.js";
 import { catalogToSeed, readCatalogFile, seedCatalog } from "../../catalog/seed-catalog.js";
-import { systemClock } from "../../clock.js";
 import type { Config } from "../../config.js";
 import { createDatabase } from "../../db/database.js";
 import { migrate } from "../../db/migrations.js";
 import type { Logger } from "../../logger.js";
-import { DEMO_USER } from "./sandbox-config.js";
+import { DEMO_ADMIN, DEMO_USER } from "./sandbox-config.js";
 
 /**
  * Migrations and demo data, with the same functions `npm run db:migrate` and `npm run db:seed`
@@ -19,7 +18,7 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
   try {
     const fileEntries = config.seed.catalogFile ? await readCatalogFile(config.seed.catalogFile) : [];
     await seedCatalog({ prisma: db.prisma, logger }, catalogToSeed({ includeDemo: true, fileEntries }));
-    await seedAdmin({ prisma: db.prisma, logger, clock: systemClock, config });
+    await seedAdmin({ prisma: db.prisma, logger }, { ...DEMO_ADMIN, bcryptCost: config.auth.bcryptCost });
 
     // The demo shopper: created once; its password is put back if someone changed it, so the
     // printed credentials always work.

@@ -30,7 +30,7 @@ export async function metric(instance: Pick<AppProcess, "url">, name: string, la
   return sample(reply.text, name, labels) ?? 0;
 }
 
-/** A client address of this test's own, sent as X-Forwarded-For behind TRUST_PROXY=1. */
+/** A client address of this test's own, sent as X-Forwarded-For behind TRUST_PROXY=127.0.0.1 (the test is the balancer). */
 export function randomClientIp(): string {
   return `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 }

@@ -1,0 +1,82 @@
+import type { AddressInfo } from "node:net";
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setupTestApp, type TestApp } from "../helpers/app.js";
+import { testPassword } from "../helpers/constants.js";
+
+// A real cost (12: a few hundred ms per hash here) and a queue of 4 waiting jobs, so a wave
+// of logins must be shed rather than queued for seconds.
+const QUEUE_LIMIT = 4;
+let t: TestApp;
+let server: http.Server;
+let base: string;
+beforeAll(async () => {
+  t = await setupTestApp({ name: "auth-password-queue", env: { BCRYPT_COST: "12", BCRYPT_QUEUE_LIMIT: String(QUEUE_LIMIT), AUTH_RATE_LIMIT: "1000" } });
+  server = http.createServer(t.app).listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await t.close();
+});
+
+const loginAs = (i: number) =>
+  fetch(`${base}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: `wave-${i}-${Math.random()}@example.test`, password: testPassword("wave") }),
+  }).then(async (res) => ({ status: res.status, at: performance.now(), retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { code: string } }));
+
+describe("password hashing queue under a login wave", () => {
+  it("when 40 logins arrive at once, then the excess gets 503 SERVICE_UNAVAILABLE with Retry-After without waiting in line, and /health stays fast", async () => {
+    const concurrency = t.ctx.config.auth.bcryptConcurrency;
+    expect((await loginAs(-1)).status).toBe(401); // warm: pool connections, the dummy hash
+    const started = performance.now();
+    const wave = Array.from({ length: 40 }, (_, i) => loginAs(i));
+    const health = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const before = performance.now();
+      const res = await fetch(`${base}/health`);
+      return { status: res.status, ms: performance.now() - before };
+    })();
+    const answers = await Promise.all(wave);
+
+    const shed = answers.filter((a) => a.status === 503);
+    // Unbounded, the 40 hashes would run one after another for 40 x a few hundred ms and none
+    // would be refused. Arrivals spread a little on a busy machine, freeing a few places.
+    expect(shed.length).toBeGreaterThanOrEqual(40 - concurrency - QUEUE_LIMIT - 5);
+    for (const answer of shed) {
+      expect(answer.body.code).toBe("SERVICE_UNAVAILABLE");
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+      expect(answer.at - started).toBeLessThan(5000);
+    }
+    expect(answers.filter((a) => a.status === 401).length).toBe(40 - shed.length);
+    const probe = await health;
+    expect(probe.status).toBe(200);
+    expect(probe.ms).toBeLessThan(1000);
+  });
+
+  it("when the waiting clients hang up, then their hashes are dropped and a later login is not kept waiting behind them", async () => {
+    const concurrency = t.ctx.config.auth.bcryptConcurrency;
+    const gone = new AbortController();
+    const abandoned = Array.from({ length: concurrency + QUEUE_LIMIT }, (_, i) =>
+      fetch(`${base}/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: `gone-${i}@example.test`, password: testPassword("gone") }),
+        signal: gone.signal,
+      }).catch(() => undefined),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    gone.abort();
+    await Promise.all(abandoned);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Only the jobs already running finish; the queue has room again at once.
+    const next = await loginAs(999);
+    expect(next.status).toBe(401);
+    const dropped = t.logs.lines.filter((l) => l.msg === "password check dropped: the client has gone");
+    expect(dropped.length).toBeGreaterThanOrEqual(QUEUE_LIMIT - 1);
+  });
+});
