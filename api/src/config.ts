@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withoutEmptyValues } from "./env-unset.js";
 
 /**
  * The environment, parsed once into a typed, nested config. Every rule of API.md's
@@ -184,8 +185,7 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 
 /** Parses an environment (normally `process.env`). Never echoes a value back. */
 export function loadConfig(source: Record<string, string | undefined>): ConfigResult {
-  // Empty strings count as unset, as a blank line in an env file means "not given".
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const cleaned = withoutEmptyValues(source);
   const parsed = envSchema.safeParse(cleaned);
   if (parsed.success) return { ok: true, config: toConfig(parsed.data) };
   const problems = parsed.error.issues.map((issue) => {
