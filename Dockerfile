@@ -27,6 +27,8 @@ RUN npm install -g npm@11
 # ---- deps: every dependency, exactly as locked ------------------------------------------
 FROM npm AS deps
 COPY package.json package-lock.json .npmrc prisma.config.ts ./
+# prisma.config.ts reads the environment through this file (an empty value means unset).
+COPY api/src/env-unset.ts ./api/src/env-unset.ts
 COPY prisma ./prisma
 # The root postinstall runs `prisma generate`; it needs no database and no engine.
 RUN npm ci
@@ -56,6 +58,7 @@ ENV NODE_ENV=production \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json prisma.config.ts ./
+COPY api/src/env-unset.ts ./api/src/env-unset.ts
 COPY prisma ./prisma
 COPY --chmod=0755 entrypoint.sh ./entrypoint.sh
 # Everything above belongs to root and is read-only for the process; it runs as `node`.
@@ -65,4 +68,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/app/entrypoint.sh"]
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "dist/main.js"]
