@@ -43,7 +43,7 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
   if (!overrides.db) closers.push(() => db.close());
   const clock = overrides.clock ?? systemClock;
   const version = resolveAppVersion(config.appVersion);
-  const metrics = overrides.metrics ?? createMetrics({ pool: db.pool, version });
+  const metrics = overrides.metrics ?? createMetrics({ pool: db.pool, version, database: db.pool });
   const rateLimits =
     overrides.rateLimits ??
     createRateLimitStore({ redisUrl: config.redisUrl, clock, logger, onFallback: () => metrics.rateLimitFallback("redis") });

@@ -78,7 +78,7 @@ export function translateStripeError(err: unknown, logger: Logger, context: Reco
  * into our closed set and counted. `operation` names it in logs and metrics.
  */
 export async function callStripe<T>(
-  ctx: { config: Pick<Config, "stripe">; metrics: Pick<Metrics, "stripeFailure"> },
+  ctx: { config: Pick<Config, "stripe">; metrics: Pick<Metrics, "stripeFailure" | "timeStripeCall"> },
   log: Logger,
   operation: string,
   context: Record<string, unknown>,
@@ -86,7 +86,7 @@ export async function callStripe<T>(
   deadlineMs = ctx.config.stripe.deadlineMs,
 ): Promise<T> {
   try {
-    return await withDeadline(deadlineMs, call);
+    return await ctx.metrics.timeStripeCall(operation, () => withDeadline(deadlineMs, call));
   } catch (err) {
     const error = translateStripeError(err, log, { operation, ...context });
     ctx.metrics.stripeFailure(operation, error.code === "PAYMENT_PROVIDER_ERROR" ? "refused" : "unavailable");
