@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { childEnv } from "../helpers/run-script.js";
-import { API_MD_VARIABLES, repoRoot } from "./repo-files.js";
+import { CONTRACT_VARIABLES, repoRoot } from "./repo-files.js";
 
 /** What `.env.example` leaves for the operator to fill; every other variable is optional. */
 const REQUIRED = { DATABASE_URL: "postgresql://app:pw@db:5432/checkout", JWT_SECRET: "a".repeat(64), STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x", NODE_ENV: "production", FRONTEND_URL: "https://shop.example.com" };
@@ -10,7 +10,7 @@ const DIRECT = "postgresql://app:pw@db-direct:5432/checkout";
 
 /** Every optional variable as Compose passes `NAME=`: an empty string. */
 const blankOptional = (): Record<string, string> =>
-  Object.fromEntries(API_MD_VARIABLES.filter((v) => !(v in REQUIRED)).map((v) => [v, ""]));
+  Object.fromEntries(CONTRACT_VARIABLES.filter((v) => !(v in REQUIRED)).map((v) => [v, ""]));
 
 /** The datasource URL `prisma` reads from prisma.config.ts, loaded as the CLI loads it: in a fresh process. */
 function prismaConfigUrl(env: Record<string, string>): string | undefined {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createEmptyDatabase, type FreshDatabase } from "../db/fresh-database.js";
 import { freePort } from "../helpers/postgres.js";
-import { API_MD_VARIABLES, repoRoot } from "./repo-files.js";
+import { CONTRACT_VARIABLES, repoRoot } from "./repo-files.js";
 
 /**
  * The container's start path against a real PostgreSQL: entrypoint.sh applies the migrations
@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 function startContainer(port: number, extra: Record<string, string> = {}) {
-  const blank = Object.fromEntries(API_MD_VARIABLES.map((v) => [v, ""]));
+  const blank = Object.fromEntries(CONTRACT_VARIABLES.map((v) => [v, ""]));
   const env = {
     ...blank,
     PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
