@@ -3,13 +3,13 @@
 # Prisma's engine server); it runs with none of them. No secret is ever an ARG or a layer:
 # configuration comes from the environment at run time (.env.example, GO_LIVE_CHECKLIST.md).
 
-# Node 22 LTS (DECISIONS 20). Pin a digest in your registry for byte-for-byte rebuilds.
+# Node 22 LTS. Pin a digest in your registry for byte-for-byte rebuilds.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- base: what every stage and the runtime share --------------------------------------
 FROM ${NODE_IMAGE} AS base
 # openssl: Prisma's schema engine links libssl and detects its version through it.
-# tini: PID 1 that forwards SIGTERM to Node and reaps zombies (DECISIONS 12 needs the signal).
+# tini: PID 1 that forwards SIGTERM to Node and reaps zombies (the graceful drain needs the signal).
 RUN apt-get update \
   && apt-get install -y --no-install-recommends openssl ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { withoutEmptyValues } from "./env-unset.js";
 
 /**
- * The environment, parsed once into a typed, nested config. Every rule of API.md's
- * environment table lives here; `loadConfig` reports every problem at once, naming the
+ * The environment, parsed once into a typed, nested config. Every rule of the documented
+ * environment lives here; `loadConfig` reports every problem at once, naming the
  * variable and never its value.
  */
 
@@ -149,7 +149,7 @@ function toConfig(env: Env) {
       apiUrl: env.STRIPE_API_URL,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
-      /** Overall bound on one Stripe call made while a client waits (DECISIONS 1). */
+      /** Overall bound on one Stripe call made while a client waits. */
       deadlineMs: 15000,
       webhookToleranceSeconds: 300,
     },

@@ -43,7 +43,7 @@ interface Attempt {
  * Starts a payment: a `pending` Order priced from our catalogue is written first, then a
  * Checkout Session is created for it. The session parameters are built once per order
  * and stored; every retry sends exactly those with the Stripe idempotency key derived from
- * the order id, so one order can never get two sessions (DECISIONS 2).
+ * the order id, so one order can never get two sessions.
  */
 export async function startCheckout(
   ctx: AppContext,

@@ -11,7 +11,7 @@ import type { PricedCart } from "./pricing.js";
  */
 
 /**
- * The pending order with the session parameters built once for it (DECISIONS 2), its lines
+ * The pending order with the session parameters built once for it, its lines
  * with prices copied, and the idempotency key's link to it. With a key, nothing is written
  * unless this request still holds the claim (token, in progress, no order yet): false then.
  */

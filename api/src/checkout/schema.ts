@@ -16,7 +16,7 @@ export const checkoutBody = z.strictObject({
 });
 export type CheckoutBody = z.infer<typeof checkoutBody>;
 
-/** 1–255 printable ASCII characters, as API.md says. */
+/** 1–255 printable ASCII characters, as documented. */
 export const idempotencyKeyHeader = z
   .string()
   .regex(/^[\x20-\x7E]{1,255}$/, "must be 1–255 printable characters")

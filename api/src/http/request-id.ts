@@ -12,7 +12,7 @@ export function chooseRequestId(inbound: string | string[] | undefined): string 
 /**
  * What every request gets first, the routes answered before Express included: its id,
  * echoed as X-Request-Id, and `Connection: close` once the server drains, so keep-alive
- * clients move to another instance (DECISIONS 12). Returns the id.
+ * clients move to another instance. Returns the id.
  */
 export function stampRequest(req: IncomingMessage, res: ServerResponse, lifecycle: { readonly draining: boolean }): string {
   const id = chooseRequestId(req.headers["x-request-id"]);

@@ -25,7 +25,7 @@ const EXPIRY_GRACE_MS = 5 * 60 * 1000;
 const MAINTENANCE_LOCK_KEY = 72707370;
 
 /**
- * Idempotent housekeeping for a scheduler (API.md `npm run maintenance`). Every step is
+ * Idempotent housekeeping for a scheduler (`npm run maintenance`). Every step is
  * safe to repeat and to run while the API serves traffic; overlapping runs (a slow run and
  * the next cron tick, or two replicas) are excluded by an advisory lock held on the direct
  * connection (session state does not survive a transaction-mode pooler). Returns

@@ -13,7 +13,7 @@ export type WebhookOutcome = "received" | "processed" | "duplicate" | "ignored" 
 /** `unavailable`: network, timeout, 5xx or 429 after retries; `refused`: Stripe answered 4xx. */
 export type StripeFailureKind = "unavailable" | "refused";
 
-/** The body of `GET /admin/metrics` (API.md): counters of this process since it started. */
+/** The body of `GET /admin/metrics`: counters of this process since it started. */
 export interface AdminMetrics {
   webhook: { received: number; processed: number; duplicates: number; ignored: number; rejected: number; invalidSignatures: number; errors: number };
   runtime: { uptimeSeconds: number; http5xx: number; version: string };

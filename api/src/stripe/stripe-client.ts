@@ -15,7 +15,7 @@ export function createStripeClient(config: Config["stripe"]): Stripe {
   const target = config.apiUrl ? new URL(config.apiUrl) : undefined;
   return new Stripe(config.secretKey, {
     // Per attempt: stripe-node's timeout is an idle-socket timeout, retried like a
-    // connection error; `withDeadline` bounds the whole call (DECISIONS 1).
+    // connection error; `withDeadline` bounds the whole call.
     timeout: config.timeoutMs,
     maxNetworkRetries: config.maxNetworkRetries,
     telemetry: false,

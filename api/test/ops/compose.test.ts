@@ -85,7 +85,7 @@ describe("docker-compose.yml", () => {
   it("when the stop grace period is compared with the shutdown settings, then the drain finishes before SIGKILL", () => {
     const env = parseEnvFile(readRepoFile(".env.example"));
     const drainMs = Number(env.get("SHUTDOWN_DELAY_MS")?.value) + Number(env.get("SHUTDOWN_TIMEOUT_MS")?.value);
-    expect(drainMs).toBe(30_000); // API.md's defaults
+    expect(drainMs).toBe(30_000); // the documented defaults
     expect(durationMs(api?.stop_grace_period ?? "")).toBeGreaterThan(drainMs);
   });
 

@@ -114,7 +114,7 @@ describe("entrypoint.sh", () => {
 });
 
 // Installed by .ci/run from Debian's packages; required there, optional on a laptop (as
-// Redis is, DECISIONS 15).
+// Redis is).
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!hasShellcheck && !process.env.CI) process.stdout.write("shellcheck not installed: entrypoint.sh lint skipped (CI installs it)\n");
 

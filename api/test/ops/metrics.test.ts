@@ -137,7 +137,7 @@ describe("the metrics API", () => {
     expect(sample(text, "webhook_event_lag_seconds_bucket", { type: "checkout.session.completed", le: "60" })).toBe(1);
   });
 
-  it("when webhook outcomes are recorded, then the admin snapshot counts each under API.md's name", () => {
+  it("when webhook outcomes are recorded, then the admin snapshot counts each under its documented name", () => {
     const m = metrics();
     const outcomes = ["received", "received", "processed", "duplicate", "ignored", "rejected", "invalid_signature", "error"] as const;
     for (const outcome of outcomes) m.webhookEvent("charge.refunded", outcome);

@@ -46,7 +46,7 @@ const endpoints = () => [...stripe.webhookEndpoints.values()];
 const writes = () => stripe.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
 
 describe("npm run stripe:webhook", () => {
-  it("when the API handles its event types, then they are exactly the eight of API.md", () => {
+  it("when the API handles its event types, then they are exactly the eight the API documents", () => {
     expect([...HANDLED_EVENT_TYPES].sort()).toEqual(EXPECTED_EVENTS);
   });
 
