@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readRepoFile, repoRoot } from "./repo-files.js";
+import { readRepoFile } from "./repo-files.js";
 
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function instructions(text: string): { op: string; args: string }[] {
