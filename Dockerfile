@@ -3,13 +3,13 @@
 # Prisma's engine server); it runs with none of them. No secret is ever an ARG or a layer:
 # configuration comes from the environment at run time (.env.example, GO_LIVE_CHECKLIST.md).
 
-# Node 22 LTS (DECISIONS 20). Pin a digest in your registry for byte-for-byte rebuilds.
+# Node 22 LTS. Pin a digest in your registry for byte-for-byte rebuilds.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- base: what every stage and the runtime share --------------------------------------
 FROM ${NODE_IMAGE} AS base
 # openssl: Prisma's schema engine links libssl and detects its version through it.
-# tini: PID 1 that forwards SIGTERM to Node and reaps zombies (DECISIONS 12 needs the signal).
+# tini: PID 1 that forwards SIGTERM to Node and reaps zombies (the graceful drain needs the signal).
 RUN apt-get update \
   && apt-get install -y --no-install-recommends openssl ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
@@ -27,6 +27,8 @@ RUN npm install -g npm@11
 # ---- deps: every dependency, exactly as locked ------------------------------------------
 FROM npm AS deps
 COPY package.json package-lock.json .npmrc prisma.config.ts ./
+# prisma.config.ts reads the environment through this file (an empty value means unset).
+COPY api/src/env-unset.ts ./api/src/env-unset.ts
 COPY prisma ./prisma
 # The root postinstall runs `prisma generate`; it needs no database and no engine.
 RUN npm ci
@@ -56,6 +58,7 @@ ENV NODE_ENV=production \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json prisma.config.ts ./
+COPY api/src/env-unset.ts ./api/src/env-unset.ts
 COPY prisma ./prisma
 COPY --chmod=0755 entrypoint.sh ./entrypoint.sh
 # Everything above belongs to root and is read-only for the process; it runs as `node`.
@@ -65,4 +68,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/app/entrypoint.sh"]
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "dist/main.js"]

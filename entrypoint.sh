@@ -17,13 +17,27 @@ case "$DATABASE_URL" in
     ;;
 esac
 
-# Takes Prisma's advisory lock, so several replicas starting at once migrate one at a time.
-# Uses DIRECT_DATABASE_URL when set (prisma.config.ts): never a transaction-mode pooler.
-echo "entrypoint: applying database migrations (prisma migrate deploy)"
-prisma migrate deploy
+# MIGRATE_ON_START=false when a one-shot migrate job runs before the release instead (several
+# replicas, or DDL credentials kept out of the API; docs/deploying.md). Empty means the default.
+case "${MIGRATE_ON_START:-true}" in
+  true)
+    # Takes Prisma's advisory lock, so several replicas starting at once migrate one at a time.
+    # prisma.config.ts picks the URL: DIRECT_DATABASE_URL when set and not empty, else
+    # DATABASE_URL; never a transaction-mode pooler.
+    echo "entrypoint: applying database migrations (prisma migrate deploy)"
+    prisma migrate deploy
+    ;;
+  false)
+    echo "entrypoint: MIGRATE_ON_START=false, not migrating (the migrate job applies them)"
+    ;;
+  *)
+    echo "entrypoint: MIGRATE_ON_START must be true or false" >&2
+    exit 1
+    ;;
+esac
 
 if [ "$#" -eq 0 ]; then
-  set -- node --max-semi-space-size=8 dist/main.js
+  set -- node dist/main.js
 fi
 echo "entrypoint: starting $1"
 exec "$@"

@@ -15,7 +15,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
 import path from "node:path";
-import { startNodeArgs } from "../scripts/start-command.js";
 import { openBenchDatabase } from "./lib/database.js";
 import { BENCH_WEBHOOK_SECRET } from "./lib/events.js";
 import type { LoadRequest } from "./lib/load-spec.js";
@@ -44,7 +43,7 @@ async function startBuild(tag: "A" | "B", dist: string, databaseUrl: string, jwt
   const port = await freePort();
   const out = openSync(path.join(ROOT, "bench", "results", `ab-${tag}.log`), "w");
   const extra = JSON.parse(process.env[`AB_ENV_${tag}`] ?? "{}") as Record<string, string>;
-  const child = spawn(process.execPath, [...startNodeArgs(ROOT), path.join(dist, "main.js")], {
+  const child = spawn(process.execPath, [path.join(dist, "main.js")], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

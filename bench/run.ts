@@ -83,7 +83,7 @@ async function main(): Promise<number> {
         FRONTEND_URL: "http://localhost:3000",
         CORS_ORIGINS: "http://localhost:3000",
         LOG_LEVEL: "info",
-        // Limits must not shape the numbers (DECISIONS 19).
+        // Limits must not shape the numbers.
         AUTH_RATE_LIMIT: "1000000000",
         CHECKOUT_RATE_LIMIT: "1000000000",
         LOGIN_FAILURE_LIMIT: "1000000000",

@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { parseTrustProxy } from "./http/trust-proxy.js";
+import { withoutEmptyValues } from "./env-unset.js";
 
 /**
- * The environment, parsed once into a typed, nested config. Every rule of API.md's
- * environment table lives here; `loadConfig` reports every problem at once, naming the
+ * The environment, parsed once into a typed, nested config. Every rule of the documented
+ * environment lives here; `loadConfig` reports every problem at once, naming the
  * variable and never its value.
  */
 
@@ -172,7 +173,7 @@ function toConfig(env: Env) {
       apiUrl: env.STRIPE_API_URL,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
-      /** Overall bound on one Stripe call made while a client waits (DECISIONS 1). */
+      /** Overall bound on one Stripe call made while a client waits. */
       deadlineMs: 15000,
       webhookToleranceSeconds: 300,
     },
@@ -208,8 +209,7 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 
 /** Parses an environment (normally `process.env`). Never echoes a value back. */
 export function loadConfig(source: Record<string, string | undefined>): ConfigResult {
-  // Empty strings count as unset, as a blank line in an env file means "not given".
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const cleaned = withoutEmptyValues(source);
   const parsed = envSchema.safeParse(cleaned);
   if (parsed.success) return { ok: true, config: toConfig(parsed.data) };
   const problems = parsed.error.issues.map((issue) => {

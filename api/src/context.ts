@@ -46,7 +46,12 @@ export function buildContext(config: Config, overrides: ContextOverrides = {}): 
   const version = resolveAppVersion(config.appVersion);
   const metrics =
     overrides.metrics ??
-    createMetrics({ pool: db.pool, version, refundsNeedingOperator: () => countRefundsNeedingOperator(db.prisma, clock.now()) });
+    createMetrics({
+      pool: db.pool,
+      version,
+      database: db.pool,
+      refundsNeedingOperator: () => countRefundsNeedingOperator(db.prisma, clock.now()),
+    });
   const rateLimits =
     overrides.rateLimits ??
     createRateLimitStore({ redisUrl: config.redisUrl, clock, logger, onFallback: () => metrics.rateLimitFallback("redis") });

@@ -1,6 +1,6 @@
 /**
  * The closed set of errors a client can see. Each has a status and a stable UPPER_SNAKE
- * `code` (API.md); the error handler turns them into RFC 9457 problem details.
+ * `code`; the error handler turns them into RFC 9457 problem details.
  */
 export const errorCodes = {
   VALIDATION_FAILED: { status: 400, title: "Validation failed" },

@@ -1,4 +1,3 @@
-import v8 from "node:v8";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { buildContext } from "./context.js";
@@ -8,22 +7,7 @@ import { startServer } from "./server.js";
 /**
  * The only module that reads the environment, listens and handles signals.
  */
-/**
- * How far V8 lets the heap grow past what the last full collection kept: 100 %. Left to
- * itself, V8 picks a factor of up to 4 when collections are fast, so under bursts a live
- * set of 40-60 MB held 150-180 MB of heap and the process 210-260 MB of memory, given
- * back only slowly. At 100 % the heap stays near 100 MB for the same CPU; at 75 % it was
- * smaller still but cost the webhook 26 µs of CPU per event (bench/README.md, finding 15).
- * A container's memory limit still caps the heap as Node sizes it. V8 reads this flag
- * whenever it sizes the heap, so setting it here, before the app allocates, applies
- * however the process was started (npm start, the image, a one-shot job). The young
- * generation's cap, by contrast, is read only when V8 creates the heap, so it is a flag of
- * the start command (`--max-semi-space-size=8` in package.json, Dockerfile, entrypoint.sh).
- */
-const HEAP_GROWING_PERCENT = 100;
-
 async function main(): Promise<void> {
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const loaded = loadConfig(process.env);
   if (!loaded.ok) {
     process.stderr.write(`Invalid configuration:\n${loaded.problems.map((p) => `  ${p}`).join("\n")}\n`);

@@ -9,7 +9,7 @@ import { problemBody } from "./http/problem.js";
 export interface RunningServer {
   server: http.Server;
   port: number;
-  /** The shutdown sequence of DECISIONS 12; resolves when every resource is released. */
+  /** The shutdown sequence (docs/reliability.md); resolves when every resource is released. */
   shutdown(): Promise<void>;
 }
 

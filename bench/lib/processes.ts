@@ -3,7 +3,6 @@ import { openSync, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startNodeArgs } from "../../scripts/start-command.js";
 import type { LoadResult, LoadRun } from "./load-spec.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -47,7 +46,7 @@ export async function startApp(env: Record<string, string>, logFile: string): Pr
   const out = openSync(logFile, "a");
   // For profiling, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles".
   const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...startNodeArgs(ROOT), ...nodeArgs, "dist/main.js"], {
+  const child = spawn(process.execPath, [...nodeArgs, "dist/main.js"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { startNodeArgs } from "../start-command.js";
 
 export interface AppProcess {
   baseUrl: string;
@@ -15,7 +14,7 @@ export interface AppProcess {
  * and waits for its "listening" log line, which carries the port it bound (PORT=0).
  */
 export async function startApp(dir: string, env: Record<string, string>, timeoutMs = 20_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, [...startNodeArgs(dir), "dist/main.js"], {
+  const child = spawn(process.execPath, ["dist/main.js"], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -29,7 +29,7 @@ export async function sql(databaseUrl: string, text: string, values: unknown[] =
   }
 }
 
-/** What must hold in production mode without any payment (DECISIONS 18: creates nothing at Stripe). */
+/** What must hold in production mode without any payment (creates nothing at Stripe). */
 export async function productionChecks(step: Step, baseUrl: string, databaseUrl: string, metricsToken: string, version: string) {
   await step("GET /health answers ok", async () => {
     const res = await call(baseUrl, "GET", "/health");

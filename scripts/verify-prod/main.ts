@@ -40,7 +40,7 @@ function withDatabase(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-/** The app's own output must never carry a secret it was given (API.md: the key is never logged). */
+/** The app's own output must never carry a secret it was given (the key is never logged). */
 function assertNoSecretsIn(app: AppProcess) {
   const text = app.output();
   for (const [name, value] of Object.entries(secrets)) {

@@ -10,7 +10,7 @@ import { clearRefreshCookie, readRefreshCookie, requireAllowedOrigin, setRefresh
 import { requireAuth } from "./require-auth.js";
 import { emptyBody, loginBody, registerBody } from "./schema.js";
 
-/** /auth: register, login, refresh, logout, me (API.md). Thin: parse → one service call → present. */
+/** /auth: register, login, refresh, logout, me. Thin: parse → one service call → present. */
 export function createAuthRouter(ctx: AppContext): Router {
   const router = Router();
   const { config } = ctx;

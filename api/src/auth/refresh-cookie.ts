@@ -5,7 +5,7 @@ import { AppError } from "../errors.js";
 export const REFRESH_COOKIE = "refresh_token";
 
 /**
- * API.md's refresh cookie: HttpOnly (no script reads it), Secure in production,
+ * The refresh cookie: HttpOnly (no script reads it), Secure in production,
  * SameSite=Strict (no cross-site request carries it), Path=/auth (sent to nothing else).
  */
 function cookieOptions(config: Config): CookieOptions {

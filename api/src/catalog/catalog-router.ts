@@ -4,7 +4,7 @@ import { validate } from "../http/validate.js";
 import { listActiveProducts } from "./catalog-service.js";
 import { listProductsQuery } from "./schema.js";
 
-/** GET /products: the public catalogue (API.md). */
+/** GET /products: the public catalogue. */
 export function createCatalogRouter(ctx: AppContext): Router {
   const router = Router();
 

@@ -8,7 +8,7 @@ export interface ProductView {
   currency: string;
 }
 
-/** The products on sale, in a stable order (by name, then id), as API.md shows them. */
+/** The products on sale, in a stable order (by name, then id), as the API shows them. */
 export async function listActiveProducts(ctx: Pick<AppContext, "prisma">): Promise<ProductView[]> {
   return ctx.prisma.product.findMany({
     where: { active: true },

@@ -1,7 +1,7 @@
 import type { CatalogEntry } from "./schema.js";
 
 /**
- * The demo catalogue `npm run db:seed` creates outside production (DECISIONS 21). One
+ * The demo catalogue `npm run db:seed` creates outside production. One
  * currency, so any cart of them is a valid Checkout Session; SKUs start with `demo-`.
  */
 export const DEMO_PRODUCTS: readonly CatalogEntry[] = [

@@ -15,7 +15,7 @@ export interface Database {
 /**
  * One `pg` pool behind Prisma's driver adapter. Every timeout here is client-side on
  * purpose: a stopped or frozen server never fires its own `statement_timeout`, so without
- * these a request would hang instead of failing fast (DECISIONS 9).
+ * these a request would hang instead of failing fast.
  */
 export function createDatabase(config: Config["database"], logger: Logger): Database {
   const pool = new pg.Pool({

@@ -14,7 +14,7 @@ import type { Logger } from "../logger.js";
  * exactly the SQL that was reviewed.
  */
 
-/** The key Prisma's schema engine locks on (DECISIONS 6). */
+/** The key Prisma's schema engine locks on. */
 export const PRISMA_ADVISORY_LOCK_KEY = 72707369;
 
 /** How long to wait for another run (ours or Prisma's) to release the lock; Prisma waits 10 s. */

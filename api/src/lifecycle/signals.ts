@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
 
 /**
- * Waits for SIGTERM or SIGINT, then runs the shutdown sequence once (DECISIONS 12).
+ * Waits for SIGTERM or SIGINT, then runs the shutdown sequence once.
  * Resolves with the exit code for main.ts, the only module that exits: 0 after a clean
  * shutdown, 1 when it failed. A repeated signal (an impatient orchestrator or a second
  * Ctrl-C) is logged and ignored, so it cannot cut the drain short.

@@ -1,17 +1,19 @@
 import type pg from "pg";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { registerDatabaseGauges, type GaugeQueries } from "./database-gauges.js";
 
 /**
  * What the webhook did with one event. Call `webhookEvent(type, "received")` once the
  * signature verified, then exactly one final outcome for that event; a bad signature is
- * only `invalid_signature` (its type cannot be trusted, so pass "unknown").
+ * only `invalid_signature` (its type cannot be trusted, so pass "unknown"). `received`
+ * feeds only the admin snapshot: `webhook_events_total` counts each event once, by outcome.
  */
 export type WebhookOutcome = "received" | "processed" | "duplicate" | "ignored" | "rejected" | "invalid_signature" | "error";
 
 /** `unavailable`: network, timeout, 5xx or 429 after retries; `refused`: Stripe answered 4xx. */
 export type StripeFailureKind = "unavailable" | "refused";
 
-/** The body of `GET /admin/metrics` (API.md): counters of this process since it started. */
+/** The body of `GET /admin/metrics`: counters of this process since it started. */
 export interface AdminMetrics {
   webhook: { received: number; processed: number; duplicates: number; ignored: number; rejected: number; invalidSignatures: number; errors: number };
   runtime: { uptimeSeconds: number; http5xx: number; version: string };
@@ -31,8 +33,12 @@ export interface Metrics {
   checkoutCreated(): void;
   /** A Stripe call that failed after the SDK's retries; `operation` e.g. "checkout.sessions.create". */
   stripeFailure(operation: string, kind: StripeFailureKind): void;
-  /** A refund row written or moved to `status` (pending, succeeded, failed). */
-  refund(status: string): void;
+  /** One refund request's outcome as Stripe answered it (pending, succeeded, failed): once per request. */
+  refund(outcome: string): void;
+  /** Times one Stripe call (success or failure) under `operation`. */
+  timeStripeCall<T>(operation: string, call: () => Promise<T>): Promise<T>;
+  /** An applied webhook event: seconds from its `created` (Unix seconds) to `appliedAt`. */
+  webhookLag(type: string, created: number, appliedAt: Date): void;
   /** The rate limiter could not reach Redis and used this instance's memory instead. */
   rateLimitFallback(limiter: string): void;
   /** Prometheus text exposition of every metric. */
@@ -59,6 +65,8 @@ export interface MetricsOptions {
   pool: PoolCounts;
   version: string;
   uptimeSeconds?: () => number;
+  /** When given, gauges read from PostgreSQL at scrape time (oldest pending order, job runs). */
+  database?: GaugeQueries;
   /** Refunds an operator must resolve by hand, read from the database when scraped. */
   refundsNeedingOperator?: () => Promise<number>;
 }
@@ -101,8 +109,22 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   const refunds = new Counter({
     name: "refunds_total",
-    help: "Refunds recorded, by status",
-    labelNames: ["status"] as const,
+    help: "Refund requests by the outcome Stripe answered (pending, succeeded, failed), each counted once",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const stripeDuration = new Histogram({
+    name: "stripe_request_duration_seconds",
+    help: "Duration of each Stripe API call, SDK retries included, by operation",
+    labelNames: ["operation"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15],
+    registers,
+  });
+  const webhookLag = new Histogram({
+    name: "webhook_event_lag_seconds",
+    help: "Seconds from a Stripe event's creation to its being applied here, by event type",
+    labelNames: ["type"] as const,
+    buckets: [1, 5, 15, 30, 60, 300, 900, 3600, 21600, 86400],
     registers,
   });
   const rateLimitFallbacks = new Counter({
@@ -149,6 +171,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.set(options.pool.waitingCount);
     },
   });
+  if (options.database) registerDatabaseGauges(registry, options.database);
   new Gauge({ name: "app_info", help: "Always 1; the version label says what runs", labelNames: ["version"] as const, registers }).set(
     { version: options.version },
     1,
@@ -166,7 +189,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (status >= 500) http5xx += 1;
     },
     webhookEvent(type, outcome) {
-      webhookEvents.inc({ type, outcome });
+      if (outcome !== "received") webhookEvents.inc({ type, outcome });
       admin[ADMIN_KEYS[outcome]] += 1;
     },
     orderTransition(from, to) {
@@ -178,8 +201,19 @@ export function createMetrics(options: MetricsOptions): Metrics {
     stripeFailure(operation, kind) {
       stripeFailures.inc({ operation, kind });
     },
-    refund(status) {
-      refunds.inc({ status });
+    refund(outcome) {
+      refunds.inc({ outcome });
+    },
+    async timeStripeCall(operation, call) {
+      const end = stripeDuration.startTimer({ operation });
+      try {
+        return await call();
+      } finally {
+        end();
+      }
+    },
+    webhookLag(type, created, appliedAt) {
+      webhookLag.observe({ type }, Math.max(0, appliedAt.getTime() / 1000 - created));
     },
     rateLimitFallback(limiter) {
       rateLimitFallbacks.inc({ limiter });

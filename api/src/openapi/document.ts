@@ -13,14 +13,30 @@ const stripDialect = (schema: JsonObject): JsonObject => {
   return rest;
 };
 
-const SECURITY: Record<RouteSpec["auth"], JsonObject[] | undefined> = {
-  none: undefined,
+/** Every operation states its security; `[]` says "public" (the webhook is verified by its signature instead). */
+const SECURITY: Record<RouteSpec["auth"], JsonObject[]> = {
+  none: [],
   bearer: [{ bearerAuth: [] }],
   admin: [{ bearerAuth: [] }],
   cookie: [{ refreshCookie: [] }],
-  stripe: undefined,
+  stripe: [],
   metrics: [{ metricsToken: [] }, {}],
 };
+
+/**
+ * Answers Node's HTTP server gives any request before a route sees it (server.ts's
+ * `clientError`): a request that took too long or whose headers are too large. Every
+ * operation documents them, so each has its 4xx answers whatever the route adds.
+ */
+const SERVER_PROBLEMS: Record<number, string> = {
+  408: "The request took too long to arrive",
+  431: "Request headers are too large",
+};
+
+const problemResponse = (description: string): JsonObject => ({
+  description,
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+});
 
 function parameters(spec: RouteSpec): JsonObject[] {
   const out: JsonObject[] = [];
@@ -48,14 +64,13 @@ function operation(spec: RouteSpec): JsonObject {
     else if (schema === "json") responses[status] = { description: "OK", content: { "application/json": { schema: { type: "object" } } } };
     else responses[status] = { description: "OK", content: { "application/json": { schema: stripDialect(toSchema(schema)) } } };
   }
-  for (const status of spec.problems) {
-    responses[String(status)] = { description: "Problem details", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
-  }
+  for (const status of spec.problems) responses[String(status)] = problemResponse("Problem details");
+  for (const [status, description] of Object.entries(SERVER_PROBLEMS)) responses[status] ??= problemResponse(description);
   return {
     summary: spec.summary,
     tags: [spec.tag],
     operationId: `${spec.method}${spec.path.replace(/[{}]/g, "").replace(/(^|[/-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
-    ...(SECURITY[spec.auth] ? { security: SECURITY[spec.auth] } : {}),
+    security: SECURITY[spec.auth],
     ...(parameters(spec).length ? { parameters: parameters(spec) } : {}),
     ...(spec.body ? { requestBody: { required: true, content: { "application/json": { schema: stripDialect(toSchema(spec.body)) } } } } : {}),
     responses,
@@ -72,7 +87,10 @@ export function buildOpenApiDocument(version: string): JsonObject {
       title: "Stripe Checkout API",
       version,
       description: "Sign users in, start Stripe Checkout payments, receive Stripe's webhooks. Errors are RFC 9457 problem details.",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
+    // Relative: the document describes whichever host serves it.
+    servers: [{ url: "/" }],
     paths,
     components: {
       schemas: { Problem: stripDialect(toSchema(problemSchema)) },

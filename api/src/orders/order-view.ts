@@ -2,7 +2,7 @@ import type { Order, OrderItem } from "../generated/prisma/client.js";
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 
-/** The order shape of API.md; internal columns (Stripe ids, stored params) stay inside. */
+/** The order shape the API documents; internal columns (Stripe ids, stored params) stay inside. */
 export function presentOrder(order: OrderWithItems) {
   return {
     id: order.id,

@@ -3,7 +3,7 @@ import type { OrderStatus } from "../generated/prisma/enums.js";
 export type { OrderStatus };
 
 /**
- * The order state machine of API.md. Status only moves forward; every transition names
+ * The order state machine. Status only moves forward; every transition names
  * the states it may come from, and the database update is conditional on them, so a
  * late or repeated event can never move an order backwards.
  */

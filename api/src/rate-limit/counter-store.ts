@@ -8,7 +8,7 @@ export interface WindowState {
 
 /**
  * Hit counters with a window per key, read against the injected clock so tests move
- * time instead of sleeping (DECISIONS 14). Keys are namespaced by the caller.
+ * time instead of sleeping. Keys are namespaced by the caller.
  */
 export interface CounterStore {
   /** Counts one hit and returns the window's state after it. A lapsed window starts anew. */

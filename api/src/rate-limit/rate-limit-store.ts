@@ -55,7 +55,7 @@ const delay = (ms: number) =>
 /**
  * Redis first; when a Redis command fails (down, timed out, not yet connected) the same
  * operation runs on this instance's memory, so logins keep working with per-instance
- * limits (DECISIONS 14). The switch and the recovery are each logged once; every
+ * limits. The switch and the recovery are each logged once; every
  * operation served from memory is counted in `fallbacks`.
  */
 class FallbackRateLimitStore implements RateLimitStore {

@@ -4,7 +4,7 @@ import type { CounterStore, WindowState } from "./counter-store.js";
 
 /*
  * Each key is a hash { c: count, r: resetAt in ms of the injected clock }. The window's
- * end is computed from our clock, not Redis's, so tests can move time (DECISIONS 14);
+ * end is computed from our clock, not Redis's, so tests can move time;
  * Redis's own expiry only collects keys that nobody hits any more.
  */
 const HIT = `

@@ -1,9 +1,10 @@
 import { migrate } from "../db/migrations.js";
+import { migrationDatabaseUrl } from "../env-unset.js";
 import { createLogger } from "../logger.js";
 
 // `npm run db:migrate`: needs only DATABASE_URL (or DIRECT_DATABASE_URL), not the whole
 // app config, so it can run before secrets are in place.
-const url = process.env.DIRECT_DATABASE_URL || process.env.DATABASE_URL;
+const url = migrationDatabaseUrl(process.env);
 if (!url || !/^postgres(ql)?:\/\//.test(url)) {
   process.stderr.write("DATABASE_URL: is required (postgresql://...)\n");
   process.exit(1);

@@ -5,7 +5,7 @@ import { createDatabase } from "../db/database.js";
 import { createLogger } from "../logger.js";
 
 /**
- * `npm run db:seed`: idempotent, safe to run on every deploy (API.md). Needs only
+ * `npm run db:seed`: idempotent, safe to run on every deploy. Needs only
  * DATABASE_URL plus the optional variables below, like `db:migrate`, so it can run before
  * the app's secrets exist. Problems are reported one line each, naming the variable only.
  */

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { CheckFailed, expectStatus, field, type SmokeHttp } from "./smoke-http.js";
 
 /**
- * The checks of SMOKE_TEST.md, in its order. What runs depends on the mode (DECISIONS 18):
+ * The checks of SMOKE_TEST.md, in its order. What runs depends on the mode:
  * against production only checks that create nothing; SMOKE_CHECKOUT=1 adds an account and a
  * checkout session (test keys only); SMOKE_SANDBOX=1 also pays through the Stripe stand-in.
  */

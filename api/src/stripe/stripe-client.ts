@@ -100,7 +100,7 @@ export function stripeErrorAnswer(err: unknown): StripeErrorAnswer {
  * into our closed set and counted. `operation` names it in logs and metrics.
  */
 export async function callStripe<T>(
-  ctx: { config: Pick<Config, "stripe">; metrics: Pick<Metrics, "stripeFailure"> },
+  ctx: { config: Pick<Config, "stripe">; metrics: Pick<Metrics, "stripeFailure" | "timeStripeCall"> },
   log: Logger,
   operation: string,
   context: Record<string, unknown>,
@@ -108,7 +108,7 @@ export async function callStripe<T>(
   deadlineMs = ctx.config.stripe.deadlineMs,
 ): Promise<T> {
   try {
-    return await withDeadline(deadlineMs, call);
+    return await ctx.metrics.timeStripeCall(operation, () => withDeadline(deadlineMs, call));
   } catch (err) {
     const error = translateStripeError(err, log, { operation, ...context });
     ctx.metrics.stripeFailure(operation, error.code === "PAYMENT_PROVIDER_ERROR" ? "refused" : "unavailable");

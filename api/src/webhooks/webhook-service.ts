@@ -58,6 +58,7 @@ export async function receiveWebhook(
     throw new AppError("INTERNAL", "The event could not be processed; it will be retried.", { cause: err });
   }
   ctx.metrics.webhookEvent(event.type, result.outcome);
+  ctx.metrics.webhookLag(event.type, event.created, ctx.clock.now());
   if (result.outcome === "rejected") {
     log().error(eventLine(event, result), "webhook event rejected: it contradicts the order (amount, currency, session or expired order); refund or investigate");
   } else if (event.type.startsWith("charge.dispute.")) {

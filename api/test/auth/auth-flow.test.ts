@@ -16,7 +16,7 @@ let counter = 0;
 const uniqueEmail = () => `flow-${Date.now()}-${(counter += 1)}@example.test`;
 
 describe("the whole session: register → login → me → refresh → logout", () => {
-  it("when a user goes through every step, then each answers as API.md says and spent tokens are refused", async () => {
+  it("when a user goes through every step, then each answers as documented and spent tokens are refused", async () => {
     const email = uniqueEmail();
     const password = testPassword("flow");
 

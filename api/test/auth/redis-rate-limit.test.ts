@@ -19,7 +19,7 @@ if (!REDIS_URL) process.stdout.write("skipping the Redis-backed rate limiter tes
 /*
  * Two app instances, each with its own Redis connection, over one database and one Redis:
  * what one instance counts, the other enforces. Runs whenever REDIS_URL is set, and then
- * fails if Redis cannot be reached (DECISIONS 15).
+ * fails if Redis cannot be reached.
  */
 describe.skipIf(!REDIS_URL)("rate limits shared through Redis by two instances", () => {
   const env = { REDIS_URL, AUTH_RATE_LIMIT: "6", LOGIN_FAILURE_LIMIT: "3" };

@@ -35,7 +35,7 @@ function problems(env: Record<string, string | undefined>): string[] {
 const variables = (lines: string[]) => lines.map((line) => line.split(":")[0]);
 
 describe("loadConfig defaults", () => {
-  it("when only the required variables are set, then every default of API.md applies", () => {
+  it("when only the required variables are set, then every documented default applies", () => {
     const config = ok(base);
     expect(config).toMatchObject({
       env: "development",

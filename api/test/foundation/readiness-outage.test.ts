@@ -13,9 +13,9 @@ import { startTestPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 
 /**
- * Outages of a PostgreSQL of this file's own (DECISIONS 10): stopped, then frozen behind a
+ * Outages of a PostgreSQL of this file's own: stopped, then frozen behind a
  * pausable proxy. The shared test database is never touched. Bounds are generous: they
- * prove that a deadline exists, not how fast it is (DECISIONS 16).
+ * prove that a deadline exists, not how fast it is.
  */
 const READY_WITHIN_MS = 2000;
 const FAILS_FAST_WITHIN_MS = 5000;

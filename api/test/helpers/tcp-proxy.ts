@@ -23,7 +23,7 @@ interface Link {
 
 /**
  * A TCP proxy on 127.0.0.1 in front of `target`. Outage tests freeze the database
- * through it (DECISIONS 10): SIGSTOP on the postmaster alone does not freeze open
+ * through it: SIGSTOP on the postmaster alone does not freeze open
  * connections, and stopping the server is a different failure (connections refused).
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {

@@ -36,7 +36,7 @@ describe("GET /admin/metrics", () => {
     expect(user.body.code).toBe("FORBIDDEN");
   });
 
-  it("when called by an admin, then it answers API.md's shape with the package version", async () => {
+  it("when called by an admin, then it answers the documented shape with the package version", async () => {
     const body = await adminMetrics();
     expect(Object.keys(body.webhook).sort()).toEqual(["duplicates", "errors", "ignored", "invalidSignatures", "processed", "received", "rejected"]);
     expect(Object.keys(body.runtime).sort()).toEqual(["http5xx", "uptimeSeconds", "version"]);

@@ -4,7 +4,8 @@ import { HANDLED_EVENT_TYPES } from "../../src/webhooks/event-handlers.js";
 import { durationMs, parseEnvFile, readRepoFile } from "./repo-files.js";
 
 const text = readRepoFile("docker-compose.yml");
-const document = parseDocument(text);
+// Compose applies YAML merge keys (`<<: *job`).
+const document = parseDocument(text, { merge: true });
 interface Service {
   image?: string;
   build?: unknown;
@@ -18,8 +19,16 @@ interface Service {
   profiles?: string[];
   command?: string[];
   ports?: string[];
+  entrypoint?: string[];
+  mem_limit?: string;
+  cap_drop?: string[];
+  logging?: { driver?: string; options?: Record<string, string> };
 }
-const compose = document.toJS() as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = document.toJS({ maxAliasCount: 100 }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  networks?: { default?: { ipam?: { config?: { subnet?: string }[] } } };
+};
 const { db, redis, api } = compose.services;
 const stripeCli = compose.services["stripe-cli"];
 const healthcheckText = (s?: Service) => [s?.healthcheck?.test ?? []].flat().join(" ");
@@ -54,12 +63,17 @@ describe("docker-compose.yml", () => {
     expect(api?.restart).toMatch(/^(always|unless-stopped|on-failure)/);
     expect([api?.env_file].flat()).toContain(".env");
     expect(api?.environment?.REDIS_URL).toBe("redis://redis:6379");
+    // The container always listens on 3000, whatever PORT says in .env: the mapping below needs it.
+    expect(api?.environment?.PORT).toBe("3000");
+    expect(healthcheckText(api)).toContain("127.0.0.1:3000/ready");
+    // Built from POSTGRES_PASSWORD unless .env sets it, so the two cannot disagree.
+    expect(api?.environment?.DATABASE_URL).toBe("${DATABASE_URL:-postgresql://checkout:${POSTGRES_PASSWORD}@db:5432/checkout}");
     // Published on loopback unless the operator opens it: TLS ends at the proxy, not here.
     expect(api?.ports).toEqual(["${API_BIND:-127.0.0.1}:${API_PORT:-3000}:3000"]);
   });
 
-  it("when the api service is read, then TRUST_PROXY is set and explained by a comment", () => {
-    expect(api?.environment?.TRUST_PROXY).toBeDefined();
+  it("when the api service is read, then TRUST_PROXY defaults to false and is explained by a comment", () => {
+    expect(api?.environment?.TRUST_PROXY).toBe("${TRUST_PROXY:-false}");
     const apiNode = (document.getIn(["services", "api", "environment"], true) as YAMLMap).items.find(
       (pair) => isPair(pair) && isScalar(pair.key) && pair.key.value === "TRUST_PROXY",
     );
@@ -71,12 +85,14 @@ describe("docker-compose.yml", () => {
   it("when the stop grace period is compared with the shutdown settings, then the drain finishes before SIGKILL", () => {
     const env = parseEnvFile(readRepoFile(".env.example"));
     const drainMs = Number(env.get("SHUTDOWN_DELAY_MS")?.value) + Number(env.get("SHUTDOWN_TIMEOUT_MS")?.value);
-    expect(drainMs).toBe(30_000); // API.md's defaults
+    expect(drainMs).toBe(30_000); // the documented defaults
     expect(durationMs(api?.stop_grace_period ?? "")).toBeGreaterThan(drainMs);
   });
 
   it("when the stripe-cli service is read, then it is an opt-in profile forwarding exactly the handled events to the api", () => {
     expect(stripeCli?.profiles).toEqual(["stripe-cli"]);
+    // Its secret is printed before the api can start, so it must not wait for the api.
+    expect(stripeCli?.depends_on).toBeUndefined();
     const command = stripeCli?.command ?? [];
     expect(command[0]).toBe("listen");
     expect(command[command.indexOf("--forward-to") + 1]).toBe("http://api:3000/webhooks/stripe");
@@ -92,6 +108,42 @@ describe("docker-compose.yml", () => {
         if (/PASSWORD|SECRET|KEY|TOKEN/.test(key)) expect(String(value), `${name}.${key}`).toMatch(/^\$\{/);
       }
     }
+  });
+});
+
+describe("docker-compose.yml hardening", () => {
+  it("when every image is read, then it is pinned to a release, never :latest", () => {
+    const images = Object.values(compose.services).map((s) => s.image ?? "");
+    expect(text).not.toMatch(/:latest\b/);
+    for (const name of ["db", "redis", "stripe-cli"]) expect(compose.services[name]?.image, name).toMatch(/:v?\d+\.\d+(\.\d+)?(-[a-z]+)?\}?$/);
+    expect(images.filter((i) => i.startsWith("checkout-api:")).length).toBe(4); // api and its three jobs share one image
+  });
+
+  it("when every service is read, then it has a memory limit, rotated logs and drops capabilities", () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.mem_limit, name).toMatch(/^\d+[mg]$/);
+      expect(service.logging?.driver, name).toBe("json-file");
+      expect(service.logging?.options?.["max-size"], name).toBeDefined();
+      expect(service.logging?.options?.["max-file"], name).toBeDefined();
+      expect(service.cap_drop, name).toEqual(["ALL"]);
+    }
+  });
+
+  it("when the network is read, then its subnet is pinned for TRUST_PROXY", () => {
+    expect(compose.networks?.default?.ipam?.config?.[0]?.subnet).toBe("172.28.0.0/24");
+  });
+
+  it("when the one-shot jobs are read, then migrate runs prisma migrate deploy and stripe-webhook needs neither the api nor the database", () => {
+    const { migrate, maintenance } = compose.services;
+    const webhook = compose.services["stripe-webhook"];
+    expect(migrate?.profiles).toEqual(["release"]);
+    expect(migrate?.entrypoint?.slice(-3)).toEqual(["prisma", "migrate", "deploy"]);
+    expect(migrate?.depends_on).toEqual({ db: { condition: "service_healthy" } });
+    expect(webhook?.profiles).toEqual(["setup"]);
+    expect(webhook?.entrypoint?.slice(-2)).toEqual(["node", "dist/scripts/stripe-webhook.js"]);
+    expect(webhook?.depends_on).toBeUndefined();
+    expect(maintenance?.entrypoint?.slice(-2)).toEqual(["node", "dist/scripts/maintenance.js"]);
+    for (const job of [migrate, webhook, maintenance]) expect(job?.restart).toBe("no");
   });
 });
 

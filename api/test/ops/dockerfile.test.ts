@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startNodeArgs } from "../../../scripts/start-command.js";
-import { readRepoFile, repoRoot } from "./repo-files.js";
+import { readRepoFile } from "./repo-files.js";
 
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function instructions(text: string): { op: string; args: string }[] {
@@ -69,9 +68,18 @@ describe("Dockerfile", () => {
     expect(runs(runtime.name).join("\n")).toMatch(/apt-get install[^\n]*\btini\b/);
   });
 
-  it("when the runtime stage is read, then its command is npm start's, Node flags included", () => {
+  it("when the runtime stage is read, then its command is npm start's, with no V8 tuning flags", () => {
     const cmd = JSON.parse(runtime.body.findLast((i) => i.op === "CMD")!.args) as string[];
-    expect(cmd).toEqual(["node", ...startNodeArgs(repoRoot), "dist/main.js"]);
+    const pkg = JSON.parse(readRepoFile("package.json")) as { scripts: { start: string } };
+    expect(cmd).toEqual(["node", "dist/main.js"]);
+    expect(pkg.scripts.start).toBe(cmd.join(" "));
+  });
+
+  it("when the runtime stage is read, then prisma.config.ts comes with the file it reads the environment through", () => {
+    const copies = runtime.body.filter((i) => i.op === "COPY").map((i) => i.args);
+    expect(copies.some((c) => /prisma\.config\.ts/.test(c))).toBe(true);
+    expect(copies).toContain("api/src/env-unset.ts ./api/src/env-unset.ts");
+    expect(readRepoFile("prisma.config.ts")).toContain('from "./api/src/env-unset.js"');
   });
 
   it("when the healthcheck is read, then Node itself probes /health and no curl is installed", () => {

@@ -105,14 +105,37 @@ describe("the metrics API", () => {
     expect(sample(text, "order_transitions_total", { from: "pending", to: "paid" })).toBe(1);
     expect(sample(text, "checkout_sessions_created_total")).toBe(2);
     expect(sample(text, "stripe_failures_total", { operation: "checkout.sessions.create", kind: "unavailable" })).toBe(1);
-    expect(sample(text, "refunds_total", { status: "succeeded" })).toBe(1);
+    expect(sample(text, "refunds_total", { outcome: "succeeded" })).toBe(1);
     expect(sample(text, "rate_limit_redis_fallbacks_total", { limiter: "auth" })).toBe(1);
     expect(sample(text, "db_pool_connections_in_use")).toBe(2);
     expect(sample(text, "db_pool_connections_idle")).toBe(1);
     expect(sample(text, "db_pool_waiting_requests")).toBe(2);
   });
 
-  it("when webhook outcomes are recorded, then the admin snapshot counts each under API.md's name", () => {
+  it("when an event is received and then applied, then webhook_events_total counts it once, by its outcome", async () => {
+    const m = metrics();
+    m.webhookEvent("charge.refunded", "received");
+    m.webhookEvent("charge.refunded", "duplicate");
+    const text = await m.render();
+    expect(sample(text, "webhook_events_total", { type: "charge.refunded", outcome: "received" })).toBeUndefined();
+    const total = text.split("\n").filter((l) => l.startsWith("webhook_events_total{")).reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
+    expect(total).toBe(1);
+    expect(m.snapshot().webhook.received).toBe(1);
+  });
+
+  it("when a Stripe call is timed and an event's lag observed, then both histograms count them by label", async () => {
+    const m = metrics();
+    await m.timeStripeCall("refunds.create", async () => "ok");
+    await expect(m.timeStripeCall("refunds.create", () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+    m.webhookLag("checkout.session.completed", 1_700_000_000, new Date(1_700_000_042_000));
+    const text = await m.render();
+    expect(sample(text, "stripe_request_duration_seconds_count", { operation: "refunds.create" })).toBe(2);
+    expect(sample(text, "webhook_event_lag_seconds_sum", { type: "checkout.session.completed" })).toBe(42);
+    expect(sample(text, "webhook_event_lag_seconds_bucket", { type: "checkout.session.completed", le: "30" })).toBe(0);
+    expect(sample(text, "webhook_event_lag_seconds_bucket", { type: "checkout.session.completed", le: "60" })).toBe(1);
+  });
+
+  it("when webhook outcomes are recorded, then the admin snapshot counts each under its documented name", () => {
     const m = metrics();
     const outcomes = ["received", "received", "processed", "duplicate", "ignored", "rejected", "invalid_signature", "error"] as const;
     for (const outcome of outcomes) m.webhookEvent("charge.refunded", outcome);

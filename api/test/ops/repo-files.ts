@@ -8,28 +8,32 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const readRepoFile = (name: string) => readFileSync(path.join(repoRoot, name), "utf8");
 
 /**
- * A small .env reader: `NAME=value` lines, `#` comments. Returns each variable with the
- * comment lines right above it, so tests can check that every variable is explained.
+ * A small .env reader: `NAME=value` lines, and `# NAME=value` lines (an optional variable
+ * left unset, shown with an example), `#` comments. Returns each variable with the comment
+ * lines right above it, so tests can check that every variable is explained.
  */
-export function parseEnvFile(text: string): Map<string, { value: string; comment: string }> {
-  const vars = new Map<string, { value: string; comment: string }>();
+export function parseEnvFile(text: string): Map<string, { value: string; comment: string; commented: boolean }> {
+  const vars = new Map<string, { value: string; comment: string; commented: boolean }>();
   let comment: string[] = [];
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
+    const match = /^(#\s?)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(trimmed);
+    if (match) {
+      vars.set(match[2]!, { value: match[3]!, comment: comment.join(" "), commented: match[1] !== undefined });
+      continue;
+    }
     if (trimmed.startsWith("#")) {
       comment.push(trimmed.replace(/^#\s?/, ""));
       continue;
     }
-    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(trimmed);
-    if (match) vars.set(match[1]!, { value: match[2]!, comment: comment.join(" ") });
     // A blank line ends a comment block; consecutive variables share the block above them.
     if (trimmed === "") comment = [];
   }
   return vars;
 }
 
-/** API.md's environment table, the fixed contract (API.md is not in this repository). */
-export const API_MD_VARIABLES = [
+/** The API's environment contract: every variable it documents. */
+export const CONTRACT_VARIABLES = [
   "NODE_ENV",
   "PORT",
   "DATABASE_URL",

@@ -66,7 +66,7 @@ describe("GET /orders", () => {
 });
 
 describe("GET /orders/:id", () => {
-  it("when the owner asks, then the order in API.md's shape", async () => {
+  it("when the owner asks, then the order in the documented shape", async () => {
     const me = await createBuyer(t.ctx);
     const { orderId } = await checkoutOne(t, me.auth, product.id, 3);
     const res = await request(t.app).get(`/orders/${orderId}`).set("Authorization", me.auth);

@@ -45,7 +45,7 @@ describe("createRateLimiter with a key of the caller's choosing", () => {
 describe("when REDIS_URL points at a Redis that cannot be reached", () => {
   let t: TestApp;
   beforeAll(async () => {
-    // Port 1 refuses connections: the run-time failure DECISIONS 14 describes.
+    // Port 1 refuses connections: the run-time Redis failure the fallback covers.
     t = await setupTestApp({ name: "rate-limit-fallback", env: { REDIS_URL: "redis://127.0.0.1:1", AUTH_RATE_LIMIT: "3" } });
   });
   afterAll(() => t.close());

@@ -23,10 +23,10 @@ import {
   webhookCall,
 } from "./support/world.js";
 
-/** Client-side deadlines of the instance under test (DECISIONS 9). */
+/** Client-side deadlines of the instance under test. */
 const CONNECT_TIMEOUT_MS = 1000;
 const QUERY_TIMEOUT_MS = 2000;
-/** Generous bound proving that a request fails instead of hanging (DECISIONS 16). */
+/** Generous bound proving that a request fails instead of hanging. */
 const ANSWER_BOUND_MS = CONNECT_TIMEOUT_MS + QUERY_TIMEOUT_MS + 3000;
 
 interface Delivery {

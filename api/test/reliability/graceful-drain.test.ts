@@ -13,7 +13,7 @@ const SHUTDOWN_DELAY_MS = 1000;
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 /*
- * SIGTERM to the real process while 50 checkouts wait on Stripe: DECISIONS 12's sequence,
+ * SIGTERM to the real process while 50 checkouts wait on Stripe: the shutdown sequence,
  * observed from outside.
  */
 describe("graceful drain", () => {

@@ -191,7 +191,7 @@ describe("fuzzing every endpoint with hostile input (fast-check)", () => {
     const payload = fc.oneof(
       fc.tuple(malformedJson, fc.constant("application/json")),
       fc.tuple(deepJson, fc.constant("application/json")),
-      // Non-empty: a POST without a body is not a 415 (API.md), and logout without one succeeds.
+      // Non-empty: a POST without a body is not a 415, and logout without one succeeds.
       fc.tuple(fc.oneof(hostileJson.map(text), hostileString).filter((body) => body.length > 0), wrongContentType),
     );
     await run(fc.tuple(fc.constantFrom(...POSTS), payload), 300, ([path, [body, contentType]]) =>

@@ -9,7 +9,7 @@ import { checkout, createBuyer, createProduct, ordersOf } from "./support/fixtur
 import { openWorld, processEnv, type World } from "./support/world.js";
 
 /**
- * The bound this service promises on a request that waits on Stripe (API.md, DECISIONS 1):
+ * The bound this service promises on a request that waits on Stripe:
  * whatever Stripe does, the client has an answer within 15 s.
  */
 const STRIPE_BOUND_MS = 15_000;

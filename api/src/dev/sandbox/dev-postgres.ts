@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -59,6 +59,51 @@ function runAs(): { uid: number; gid: number } | undefined {
     execFileSync("useradd", ["-g", "postgres", "postgres"], { stdio: "ignore" });
     return { uid: id("-u"), gid: id("-g") };
   }
+}
+
+/**
+ * The existing folders on the way to (and including) `folder` that `user` cannot enter: the
+ * execute bit for its owner, group or others, whichever applies, is missing.
+ */
+export function closedFolders(folder: string, user: { uid: number; gid: number }): string[] {
+  const closed: string[] = [];
+  let current = path.resolve(folder);
+  const chain: string[] = [];
+  for (;;) {
+    chain.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const dir of chain) {
+    let st;
+    try {
+      st = statSync(dir);
+    } catch {
+      break; // not created yet: the launcher creates it with the default mode
+    }
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0) closed.push(dir);
+  }
+  return closed;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must reach its binaries (in
+ * node_modules) and the data folder. A clone inside a private folder (a mode-700 home such as
+ * /root, a `mktemp -d` folder) hides them and initdb fails with EACCES; this says so before
+ * anything starts, naming the fix.
+ */
+export async function assertPostgresCanRun(dataDir: string): Promise<void> {
+  const owner = process.getuid?.() === 0 ? runAs() : undefined;
+  if (!owner) return;
+  const { initdb } = await binaries();
+  const closed = [...new Set([...closedFolders(path.dirname(initdb), owner), ...closedFolders(path.dirname(path.resolve(dataDir)), owner)])];
+  if (closed.length === 0) return;
+  throw new DevPostgresError(
+    `npm run dev runs as root, so PostgreSQL runs as the user "postgres", who cannot enter ${closed.join(", ")}. ` +
+      `Run npm run dev as a normal user, or let others pass through: chmod o+x ${closed.join(" ")}`,
+  );
 }
 
 function tail(file: string, lines = 15): string {
@@ -157,6 +202,7 @@ async function waitUntilAccepting(serverUrl: string, child: ChildProcess, logFil
 export async function startDevPostgres(options: DevPostgresOptions): Promise<DevPostgres> {
   const { postgres, initdb } = await binaries();
   const dataDir = path.resolve(options.dataDir);
+  await assertPostgresCanRun(dataDir);
   const owner = runAs();
   await clearLeftoverServer(dataDir, options.notice);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {

@@ -5,7 +5,7 @@ import { createLogger } from "../../logger.js";
 import { startStripeStandIn } from "../stripe-stand-in/index.js";
 import { startApiProcess, waitUntilReady } from "./api-process.js";
 import { readyBanner } from "./banner.js";
-import { clearLeftoverServer, ensureDatabase, startDevPostgres } from "./dev-postgres.js";
+import { assertPostgresCanRun, clearLeftoverServer, ensureDatabase, startDevPostgres } from "./dev-postgres.js";
 import { prettyLogStream } from "./log-format.js";
 import { assertPortsFree, PortTakenError } from "./ports.js";
 import { AlreadyRunningError, assertNoOtherRun, claimDataDir, releaseDataDir } from "./run-lock.js";
@@ -43,6 +43,7 @@ class Running {
 /** Starts everything; resolves with the API process's exit once the banner is printed. */
 async function start(config: SandboxConfig, running: Running, abort: AbortSignal): Promise<Promise<number | null>> {
   const startedAt = performance.now();
+  await assertPostgresCanRun(config.pgDataDir);
   assertNoOtherRun(config.dataDir);
   await clearLeftoverServer(config.pgDataDir, say);
   if (config.reset) {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 
-/** The storefront's pages by path; `{FRONTEND_URL}/checkout/success` and `/checkout/cancel` are API.md's. */
+/** The storefront's pages by path; `{FRONTEND_URL}/checkout/success` and `/checkout/cancel` are the contract's. */
 const PAGES: Record<string, string> = {
   "/": "index.html",
   "/signin": "signin.html",

@@ -22,7 +22,7 @@ export interface PgBouncer {
 /**
  * Starts PgBouncer in transaction pooling mode in front of `upstreamUrl`'s server, with a
  * config of its own on a free port, as a deployment with many instances would run it.
- * It refuses to run as root, so as root it runs as the `postgres` user (DECISIONS 11).
+ * It refuses to run as root, so as root it runs as the `postgres` user.
  * Clients authenticate as anyone (`auth_type = any`); PgBouncer logs in upstream with the
  * upstream URL's credentials.
  */

@@ -1,6 +1,6 @@
 import { el, money, statusBadge, when } from "./layout.js";
 
-/** An order as API.md shapes it: lines, total, status. */
+/** An order as the API shapes it: lines, total, status. */
 export function orderSummary(order) {
   const rows = order.items.map((item) =>
     el("tr", {}, el("td", {}, item.name, el("div", { class: "muted" }, `Qty ${item.quantity} × ${money(item.unitAmount, order.currency)}`)), el("td", { class: "num" }, money(item.unitAmount * item.quantity, order.currency))),
