@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startNodeArgs } from "../../scripts/start-command.js";
 import type { LoadResult, LoadRun } from "./load-spec.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -41,13 +40,17 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** The compiled API, as `npm start` runs it, with its output (pino lines) going to `logFile`. */
+/**
+ * The compiled API started as `node dist/main.js` with the given environment and nothing
+ * else (no runtime flags), its output (pino lines) going to `logFile`. Ready once
+ * `GET /health` answers 200.
+ */
 export async function startApp(env: Record<string, string>, logFile: string): Promise<Service> {
   const port = await freePort();
   const out = openSync(logFile, "a");
   // For profiling, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles".
   const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...startNodeArgs(ROOT), ...nodeArgs, "dist/main.js"], {
+  const child = spawn(process.execPath, [...nodeArgs, "dist/main.js"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -110,26 +113,13 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds used so far by each PostgreSQL backend serving `database`, by pid (Linux /proc). */
-export function databaseCpuSeconds(database: string): Map<number, number> {
-  const byPid = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmd.startsWith("postgres: ") && cmd.includes(` ${database} `)) byPid.set(Number(entry), cpuSeconds(Number(entry)));
-    } catch {
-      // the process ended meanwhile
-    }
+/** The process's command line after the executable, e.g. `["dist/main.js"]`. */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).slice(1);
+  } catch {
+    return [];
   }
-  return byPid;
-}
-
-/** CPU the backends used between two `databaseCpuSeconds` readings (a backend that exited in between is not counted). */
-export function databaseCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
 }
 
 /** Runs the load generator in its own process and returns its results. */
