@@ -73,7 +73,8 @@ export async function startApp(env: Record<string, string>, logFile: string): Pr
 
 /** A baseline server from bench/baselines, which prints `listening <port>` when ready. */
 export async function startBaseline(file: string, env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, [...TSX, path.join(ROOT, "bench/baselines", file)], {
+  const nodeArgs = (process.env.BENCH_BASELINE_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...TSX, path.join(ROOT, "bench/baselines", file)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", ...env, PORT: "0" },
     stdio: ["ignore", "pipe", "inherit"],
