@@ -114,6 +114,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** `NODE_OPTIONS` in the process's environment, if any (Linux /proc). */
+export function nodeOptions(pid: number): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((e) => e.startsWith("NODE_OPTIONS="));
+    return entry?.slice("NODE_OPTIONS=".length) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The process's command line after the executable, e.g. `["dist/main.js"]`. */
 export function commandLine(pid: number): string[] {
   try {
