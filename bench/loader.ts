@@ -48,7 +48,7 @@ function requestMaker(spec: LoadRequest): { next: () => Built; exhausted: () => 
           const cursor = spec.cursors[i % spec.cursors.length];
           return {
             method: "GET",
-            path: `/orders?limit=${spec.limit}${cursor ? `&cursor=${cursor}` : ""}`,
+            path: `/orders?limit=${spec.limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
             headers: { authorization: `Bearer ${spec.tokens[i % spec.tokens.length]}` },
           };
         },

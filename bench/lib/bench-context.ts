@@ -84,3 +84,22 @@ export const statusSummary = (r: LoadResult) =>
   `status codes ${Object.entries(r.statusCodes).map(([code, n]) => `${code} ×${n}`).join(", ") || "none"}${r.unanswered ? `, ${r.unanswered} unanswered` : ""}`;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `n` cursors at random depths of `buyer`'s order list, as `GET /orders` hands them out
+ * (`nextCursor`), collected by paging through the whole list; and the list's length.
+ */
+export async function cursorsAtRandomDepths(app: Service, buyer: Buyer, n: number): Promise<{ cursors: string[]; listLength: number }> {
+  const all: string[] = [];
+  let listLength = 0;
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(`${app.url}/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { headers: { authorization: `Bearer ${buyer.token}` } });
+    if (!res.ok) throw new Error(`GET /orders: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { data: unknown[]; nextCursor: string | null };
+    listLength += page.data.length;
+    cursor = page.nextCursor;
+    if (cursor) all.push(cursor);
+  } while (cursor);
+  return { cursors: Array.from({ length: n }, () => all[Math.floor(Math.random() * all.length)] ?? ""), listLength };
+}

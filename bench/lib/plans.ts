@@ -35,7 +35,7 @@ export async function captureHotPathPlans(bench: Bench, deepCursor: string): Pro
     const payload = completedEventFor(series, 0);
     const steps: [string, () => Promise<Response>][] = [
       ["webhook: checkout.session.completed for a pending order", () => fetch(`${api.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signatureFor(payload) }, body: payload })],
-      ["GET /orders?limit=20&cursor=<deep>", () => fetch(`${api.url}/orders?limit=20&cursor=${deepCursor}`, { headers: { authorization: `Bearer ${bench.buyers[0]!.token}` } })],
+      ["GET /orders?limit=20&cursor=<deep>", () => fetch(`${api.url}/orders?limit=20&cursor=${encodeURIComponent(deepCursor)}`, { headers: { authorization: `Bearer ${bench.buyers[0]!.token}` } })],
     ];
     for (const [label, send] of steps) {
       log.start();

@@ -85,20 +85,6 @@ export async function seedGrowth(pool: pg.Pool, listUserId: string, series: numb
   return (Date.now() - started) / 1000;
 }
 
-/** Cursors (as GET /orders returns them) at `n` random depths of `userId`'s order list. */
-export async function cursorsAtRandomDepths(pool: pg.Pool, userId: string, n: number): Promise<{ cursors: string[]; listLength: number }> {
-  const { rows } = await pool.query<{ createdAt: Date; id: string }>(
-    `SELECT "createdAt", "id" FROM "Order" WHERE "userId" = $1::uuid ORDER BY "createdAt" DESC, "id" DESC`,
-    [userId],
-  );
-  const cursors: string[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const row = rows[Math.floor(Math.random() * rows.length)]!;
-    cursors.push(Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url"));
-  }
-  return { cursors, listLength: rows.length };
-}
-
 export async function rowCount(pool: pg.Pool, table: string): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`);
   return Number(rows[0]!.n);

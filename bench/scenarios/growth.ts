@@ -1,8 +1,8 @@
-import { measure, type Bench } from "../lib/bench-context.js";
+import { cursorsAtRandomDepths, measure, type Bench } from "../lib/bench-context.js";
 import type { LoadResult, LoadRun } from "../lib/load-spec.js";
 import { captureHotPathPlans } from "../lib/plans.js";
 import type { Row } from "../lib/report.js";
-import { cursorsAtRandomDepths, GROWTH_EVENTS, GROWTH_ORDERS, rowCount, seedGrowth, seedPendingOrders } from "../lib/seed.js";
+import { GROWTH_EVENTS, GROWTH_ORDERS, rowCount, seedGrowth, seedPendingOrders } from "../lib/seed.js";
 
 const INGEST_CONNECTIONS = 32;
 const ORDERS_CONNECTIONS = 16;
@@ -22,7 +22,7 @@ async function ingest(bench: Bench, name: string): Promise<LoadResult> {
 
 async function ordersPages(bench: Bench, name: string): Promise<LoadResult & { listLength: number }> {
   const buyer = bench.buyers[0]!;
-  const { cursors, listLength } = await cursorsAtRandomDepths(bench.db.pool, buyer.id, 200);
+  const { cursors, listLength } = await cursorsAtRandomDepths(bench.app, buyer, 200);
   const run = (durationS: number, label: string): LoadRun => ({ name: label, url: bench.app.url, connections: ORDERS_CONNECTIONS, durationS, request: { kind: "orders", tokens: [buyer.token], cursors, limit: 20 } });
   await measure(bench.app, [run(bench.quick ? 1 : 3, `${name} (warm-up)`)]);
   const [result] = await measure(bench.app, [run(bench.quick ? 2 : 10, name)]);
@@ -67,7 +67,7 @@ export async function growthScenario(bench: Bench): Promise<void> {
   bench.notes.push(
     `growth: seeded ${sizes.events.toLocaleString("en-US")} PaymentEvents and ${sizes.orders.toLocaleString("en-US")} orders in ${seconds.toFixed(1)} s (one statement); tables now hold ${events.toLocaleString("en-US")} PaymentEvents, ${orders.toLocaleString("en-US")} orders`,
   );
-  const { cursors } = await cursorsAtRandomDepths(bench.db.pool, bench.buyers[0]!.id, 1);
+  const { cursors } = await cursorsAtRandomDepths(bench.app, bench.buyers[0]!, 1);
   bench.plans.push(...(await captureHotPathPlans(bench, cursors[0]!)));
 
   const ingestGrown = await ingest(bench, "webhook ingest: grown tables");

@@ -1,8 +1,8 @@
-import { appRss, measure, over, sleep, statusSummary, type Bench } from "../lib/bench-context.js";
+import { appRss, cursorsAtRandomDepths, measure, over, sleep, statusSummary, type Bench } from "../lib/bench-context.js";
 import { backlogSequence } from "../lib/events.js";
 import type { LoadResult, LoadRun } from "../lib/load-spec.js";
 import { commandLine, nodeOptions } from "../lib/processes.js";
-import { cursorsAtRandomDepths, seedPendingOrders } from "../lib/seed.js";
+import { seedPendingOrders } from "../lib/seed.js";
 import { appliedCounts } from "./backlog.js";
 
 /** Shares of the soak's load at half capacity: Σ rate / capacity = 0.5. */
@@ -34,7 +34,7 @@ export async function soakScenario(bench: Bench): Promise<void> {
   const deliveries = backlogSequence(distinct, 0.2).length;
   const series = bench.nextSeries();
   await seedPendingOrders(bench.db.pool, bench.ingestUserId, series, distinct);
-  const { cursors } = await cursorsAtRandomDepths(bench.db.pool, bench.buyers[0]!.id, 200);
+  const { cursors } = await cursorsAtRandomDepths(bench.app, bench.buyers[0]!, 200);
   const tokens = bench.buyers.map((b) => b.token);
 
   const api = await bench.startApi("soak", bench.standIn.url);
