@@ -1,33 +1,30 @@
 import { randomUUID } from "node:crypto";
 import autocannon from "autocannon";
-import { completedEventFor, signatureFor } from "./lib/events.js";
+import { backlogSequence, completedEventFor, signatureFor } from "./lib/events.js";
+import { latencies } from "./lib/latency.js";
 import type { LoadRequest, LoadResult, LoadRun } from "./lib/load-spec.js";
 
 /**
- * The load generator, in its own process so its CPU is not the app's or the baseline's
- * (on 2 cores they still compete, which is why every figure has a same-run baseline).
+ * The load generator, in its own process so its CPU is not the server's (on 2 cores they
+ * still compete, which is why every ratio is taken within one run).
  * Reads `LoadRun[]` as JSON on stdin, runs them at the same time, prints `LoadResult[]`.
  */
 
 type Built = { method: "GET" | "POST"; path: string; headers: Record<string, string>; body?: string };
 
+function webhook(index: number, series: number): Built {
+  const payload = completedEventFor(series, index);
+  return { method: "POST", path: "/webhooks/stripe", headers: webhookHeaders(payload), body: payload };
+}
+
 function requestMaker(spec: LoadRequest): { next: () => Built; exhausted: () => boolean } {
+  let n = 0;
   switch (spec.kind) {
-    case "webhook": {
-      let n = 0;
-      return {
-        next() {
-          const payload = completedEventFor(spec.series, spec.start + (n++ % spec.count));
-          return { method: "POST", path: "/webhooks/stripe", headers: webhookHeaders(payload), body: payload };
-        },
-        exhausted: () => n > spec.count,
-      };
-    }
-    case "webhook-duplicate": {
-      const payload = completedEventFor(spec.series, spec.index);
-      // Signed once, as Stripe signs each delivery attempt; well inside the 300 s tolerance.
-      const headers = webhookHeaders(payload);
-      return { next: () => ({ method: "POST", path: "/webhooks/stripe", headers, body: payload }), exhausted: () => false };
+    case "webhook":
+      return { next: () => webhook(spec.start + (n++ % spec.count), spec.series), exhausted: () => n > spec.count };
+    case "backlog": {
+      const sequence = backlogSequence(spec.distinct, spec.duplicateShare);
+      return { next: () => webhook(sequence[n++ % sequence.length]!, spec.series), exhausted: () => n > sequence.length };
     }
     case "static":
       return {
@@ -39,26 +36,24 @@ function requestMaker(spec: LoadRequest): { next: () => Built; exhausted: () => 
         next: () => ({
           method: "POST",
           path: spec.path,
-          headers: { authorization: `Bearer ${spec.token}`, "content-type": "application/json", "idempotency-key": randomUUID(), ...spec.extraHeaders },
+          headers: { authorization: `Bearer ${spec.tokens[n++ % spec.tokens.length]}`, "content-type": "application/json", "idempotency-key": randomUUID() },
           body: spec.body,
         }),
         exhausted: () => false,
       };
-    case "orders": {
-      let n = 0;
+    case "orders":
       return {
         next() {
           const i = n++;
           const cursor = spec.cursors[i % spec.cursors.length];
           return {
             method: "GET",
-            path: `/orders?limit=${spec.limit}${cursor ? `&cursor=${cursor}` : ""}`,
+            path: `/orders?limit=${spec.limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
             headers: { authorization: `Bearer ${spec.tokens[i % spec.tokens.length]}` },
           };
         },
         exhausted: () => false,
       };
-    }
   }
 }
 
@@ -68,23 +63,36 @@ function webhookHeaders(payload: string): Record<string, string> {
 
 async function run(spec: LoadRun): Promise<LoadResult> {
   const maker = requestMaker(spec.request);
-  const result = await autocannon({
+  const byStatus = new Map<number, number[]>();
+  const options: autocannon.Options = {
     url: spec.url,
-    connections: spec.connections,
-    duration: spec.durationS,
+    connections: spec.amount ? Math.min(spec.connections, spec.amount) : spec.connections,
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationS }),
+    ...(spec.rate ? { overallRate: spec.rate } : {}),
+    timeout: spec.timeoutS ?? 10,
     requests: [{ setupRequest: (req) => ({ ...req, ...maker.next() }) }],
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err, done) => (err ? reject(err as Error) : resolve(done)));
+    instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
+      const list = byStatus.get(status) ?? [];
+      list.push(ms);
+      byStatus.set(status, list);
+    });
   });
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, (v as { count: number }).count]));
+  const all = latencies([...byStatus.values()].flat());
   const ok = result["2xx"];
   return {
     name: spec.name,
     throughput: ok / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: all.p50,
+    p99: all.p99,
     errors: result.errors + result.non2xx,
+    unanswered: result.errors,
     ok,
     durationS: result.duration,
-    statusCodes,
+    statusCodes: Object.fromEntries([...byStatus].map(([code, list]) => [String(code), list.length])),
+    byStatus: Object.fromEntries([...byStatus].map(([code, list]) => [String(code), latencies(list)])),
     ...(maker.exhausted() ? { exhausted: true } : {}),
   };
 }

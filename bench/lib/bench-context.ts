@@ -1,25 +1,34 @@
 import type { StripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
 import type { BenchDatabase } from "./database.js";
-import type { LoadRequest, LoadResult } from "./load-spec.js";
-import { cpuSeconds, databaseCpuBetween, databaseCpuSeconds, rssMb, runLoad, type Service } from "./processes.js";
+import type { LoadResult, LoadRun } from "./load-spec.js";
+import { cpuSeconds, rssMb, runLoad, type Service } from "./processes.js";
 import type { Plan, Row } from "./report.js";
+
+export interface Buyer {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
 
 /** Everything a scenario needs, set up once by bench/run.ts. */
 export interface Bench {
+  /** Correctness checks only: small loads, no timing target decides anything. */
   quick: boolean;
-  /** Seconds of warm-up (JIT, pool connections) before each measurement, and of measurement. */
-  warmS: number;
-  measureS: number;
+  soakMinutes: number;
   db: BenchDatabase;
+  /** The API under test, pointed at `standIn`, which answers at once. */
   app: Service;
-  webhookBaseline: Service;
-  expressBaseline: Service;
   standIn: StripeStandIn;
-  /** Owns the pending orders the webhook scenarios pay. */
+  /** Starts another API process (same environment) against another Stripe URL. */
+  startApi(name: string, stripeUrl: string): Promise<Service>;
+  /** Owns the pending orders the webhook scenarios pay (never logs in). */
   ingestUserId: string;
-  /** Registered through the API: logs in, checks out, lists orders. */
-  buyer: { id: string; email: string; password: string; token: string };
+  /** Registered and logged in through the API. */
+  buyers: Buyer[];
   productId: string;
+  /** Capacities measured earlier in the run, for the soak's rates. */
+  capacity: { webhookPerS?: number; checkoutPerS?: number };
   rows: Row[];
   plans: Plan[];
   notes: string[];
@@ -27,59 +36,70 @@ export interface Bench {
   nextSeries(): number;
 }
 
-/** Runs one load (after a warm-up with `warm` when given) and returns the measured part. */
-export async function measure(
-  bench: Bench,
-  target: Service,
-  name: string,
-  connections: number,
-  request: LoadRequest,
-  options: { warm?: LoadRequest; durationS?: number; quiet?: boolean } = {},
-): Promise<LoadResult> {
-  if (options.warm) await runLoad([{ name: `${name} (warm-up)`, url: target.url, connections, durationS: bench.warmS, request: options.warm }]);
-  if (!options.quiet) process.stderr.write(`bench:   ${name} (${connections} conn, ${options.durationS ?? bench.measureS} s)\n`);
-  const database = new URL(bench.db.url).pathname.slice(1);
-  const cpuBefore = target.child ? cpuSeconds(target.child.pid!) : Number.NaN;
-  const dbBefore = databaseCpuSeconds(database);
-  const [result] = await runLoad([{ name, url: target.url, connections, durationS: options.durationS ?? bench.measureS, request }]);
-  const cpu = target.child ? cpuSeconds(target.child.pid!) - cpuBefore : Number.NaN;
-  const db = databaseCpuBetween(dbBefore, databaseCpuSeconds(database));
-  // CPU per answer barely depends on what else the machine runs: the figure to compare changes by.
-  const perOk = (seconds: number) => (seconds * 1e6) / Math.max(1, result!.ok);
-  return { ...result!, cpuUsPerOk: perOk(cpu), dbCpuUsPerOk: perOk(db) };
+/**
+ * Runs loads at the same time and returns their results; the first gets `cpuUsPerOk`, the
+ * CPU the `target` process spent per 2xx answer over the run (from /proc).
+ */
+export async function measure(target: Service, runs: LoadRun[]): Promise<LoadResult[]> {
+  process.stderr.write(`bench:   ${runs.map((r) => `${r.name} (${r.connections} conn${r.amount ? `, ${r.amount} requests` : `, ${r.durationS} s`}${r.rate ? `, ${r.rate}/s` : ""})`).join(" + ")}\n`);
+  const pid = target.child?.pid;
+  const before = pid ? cpuSeconds(pid) : Number.NaN;
+  const results = await runLoad(runs);
+  const cpu = pid ? cpuSeconds(pid) - before : Number.NaN;
+  const first = results[0]!;
+  first.cpuUsPerOk = (cpu * 1e6) / Math.max(1, first.ok);
+  return results;
 }
 
-export const appRss = (bench: Bench) => rssMb(bench.app.child!.pid!);
+export const appRss = (service: Service) => rssMb(service.child!.pid!);
 
-/** `value` against `limit` with `digits` shown, e.g. "p99 61 ms > 50 ms". */
 export const over = (what: string, value: number, limit: number, unit: string) => `${what} ${Math.round(value)} ${unit} > ${limit} ${unit}`;
 export const under = (what: string, value: number, limit: number, unit: string) => `${what} ${Math.round(value)} ${unit} < ${limit} ${unit}`;
 
-/** Reads one counter of the app's Prometheus text (`GET /metrics`). */
-export async function counter(bench: Bench, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await fetch(`${bench.app.url}/metrics`).then((r) => r.text());
-  let total = 0;
+/** Sums the samples of `name` in Prometheus text whose labels include `labels`. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let total: number | undefined;
   for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const matches = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
-    if (matches) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (!(line.startsWith(`${name}{`) || line.startsWith(`${name} `))) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    total = (total ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return total;
 }
 
-/** The API's own view of its memory (prom-client's default metrics), MB. */
-export async function memoryBreakdown(bench: Bench): Promise<string> {
-  const text = await fetch(`${bench.app.url}/metrics`).then((r) => r.text());
-  const mb = (name: string) => {
-    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-    return line ? Math.round(Number(line.slice(name.length + 1)) / 1048576) : Number.NaN;
-  };
-  return `heap used ${mb("nodejs_heap_size_used_bytes")} of ${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB`;
+export const metricsText = (service: Service) => fetch(`${service.url}/metrics`).then((r) => r.text());
+
+/**
+ * Database clients checked out of the API's pool (`totalCount − idleCount`), from `/metrics`:
+ * `db_pool_clients{state="checked_out"}` when the API exposes it, else
+ * `db_pool_connections_in_use`.
+ */
+export async function checkedOutClients(service: Service): Promise<number | undefined> {
+  const text = await metricsText(service);
+  return metricValue(text, "db_pool_clients", { state: "checked_out" }) ?? metricValue(text, "db_pool_connections_in_use");
 }
 
-/** "CPU per answer: API 410 µs, baseline 190 µs" (µs of the server process per 2xx). */
-export const cpuNote = (app: LoadResult, baseline?: LoadResult, label = "baseline") => {
-  const us = (n: number | undefined) => `${Math.round(n ?? Number.NaN)} µs`;
-  const side = (r: LoadResult) => `${us(r.cpuUsPerOk)} (+ PostgreSQL ${us(r.dbCpuUsPerOk)})`;
-  return `CPU per answer: API ${side(app)}${baseline?.cpuUsPerOk !== undefined && !Number.isNaN(baseline.cpuUsPerOk) ? `, ${label} ${side(baseline)}` : ""}`;
-};
+/** "status codes 200 ×10, 503 ×2" */
+export const statusSummary = (r: LoadResult) =>
+  `status codes ${Object.entries(r.statusCodes).map(([code, n]) => `${code} ×${n}`).join(", ") || "none"}${r.unanswered ? `, ${r.unanswered} unanswered` : ""}`;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `n` cursors at random depths of `buyer`'s order list, as `GET /orders` hands them out
+ * (`nextCursor`), collected by paging through the whole list; and the list's length.
+ */
+export async function cursorsAtRandomDepths(app: Service, buyer: Buyer, n: number): Promise<{ cursors: string[]; listLength: number }> {
+  const all: string[] = [];
+  let listLength = 0;
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(`${app.url}/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { headers: { authorization: `Bearer ${buyer.token}` } });
+    if (!res.ok) throw new Error(`GET /orders: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { data: unknown[]; nextCursor: string | null };
+    listLength += page.data.length;
+    cursor = page.nextCursor;
+    if (cursor) all.push(cursor);
+  } while (cursor);
+  return { cursors: Array.from({ length: n }, () => all[Math.floor(Math.random() * all.length)] ?? ""), listLength };
+}

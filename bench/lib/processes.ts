@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,7 +40,11 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** The compiled API, as `npm start` runs it, with its output (pino lines) going to `logFile`. */
+/**
+ * The compiled API started as `node dist/main.js` with the given environment and nothing
+ * else (no runtime flags), its output (pino lines) going to `logFile`. Ready once
+ * `GET /health` answers 200.
+ */
 export async function startApp(env: Record<string, string>, logFile: string): Promise<Service> {
   const port = await freePort();
   const out = openSync(logFile, "a");
@@ -69,7 +73,8 @@ export async function startApp(env: Record<string, string>, logFile: string): Pr
 
 /** A baseline server from bench/baselines, which prints `listening <port>` when ready. */
 export async function startBaseline(file: string, env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, [...TSX, path.join(ROOT, "bench/baselines", file)], {
+  const nodeArgs = (process.env.BENCH_BASELINE_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...TSX, path.join(ROOT, "bench/baselines", file)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", ...env, PORT: "0" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -109,26 +114,23 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds used so far by each PostgreSQL backend serving `database`, by pid (Linux /proc). */
-export function databaseCpuSeconds(database: string): Map<number, number> {
-  const byPid = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmd.startsWith("postgres: ") && cmd.includes(` ${database} `)) byPid.set(Number(entry), cpuSeconds(Number(entry)));
-    } catch {
-      // the process ended meanwhile
-    }
+/** `NODE_OPTIONS` in the process's environment, if any (Linux /proc). */
+export function nodeOptions(pid: number): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((e) => e.startsWith("NODE_OPTIONS="));
+    return entry?.slice("NODE_OPTIONS=".length) || undefined;
+  } catch {
+    return undefined;
   }
-  return byPid;
 }
 
-/** CPU the backends used between two `databaseCpuSeconds` readings (a backend that exited in between is not counted). */
-export function databaseCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
+/** The process's command line after the executable, e.g. `["dist/main.js"]`. */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).slice(1);
+  } catch {
+    return [];
+  }
 }
 
 /** Runs the load generator in its own process and returns its results. */

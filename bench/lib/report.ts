@@ -19,8 +19,8 @@ export interface Row {
   /** Why a row failed, or what a check found. */
   notes?: string[];
   /**
-   * Set when something other than speed went wrong: a correctness check (rows, transitions),
-   * no successful answer at all, or a crash. `--quick` (CI) fails on these only.
+   * Set when something other than speed went wrong: a correctness check (ledger rows, paid
+   * orders, error answers, runtime flags) or a crash. `--quick` (CI) fails on these only.
    */
   broken?: string;
 }
@@ -64,9 +64,10 @@ export function machine() {
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? "—" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-function cells(row: Row): string[] {
+function cells(row: Row, quick: boolean): string[] {
   const baseline = row.baseline ? `${fmt(row.baseline.value)} ${row.baseline.unit} (${row.baseline.label})` : "—";
-  const pass = row.pass === null ? "info" : row.pass ? "PASS" : "FAIL";
+  // A quick run judges correctness only; its timing is shown, not judged.
+  const pass = row.broken ? "BROKEN" : quick ? "correct" : row.pass === null ? "info" : row.pass ? "PASS" : "FAIL";
   return [
     row.scenario,
     `${fmt(row.value)} ${row.unit}`,
@@ -83,11 +84,11 @@ function cells(row: Row): string[] {
 const HEADER = ["scenario", "throughput", "p50", "p99", "errors", "same-run baseline", "ratio", "target", "result"];
 
 /** The table as Markdown (it reads fine in a terminal and pastes into bench/README.md). */
-export function formatTable(rows: Row[]): string {
-  const table = [HEADER, ...rows.map(cells)];
+export function formatTable(rows: Row[], quick = false): string {
+  const table = [HEADER, ...rows.map((r) => cells(r, quick))];
   const widths = HEADER.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [line(HEADER), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map((r) => line(cells(r)))].join("\n");
+  return [line(HEADER), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...table.slice(1).map(line)].join("\n");
 }
 
 export function writeReport(report: BenchReport): string {

@@ -56,7 +56,7 @@ const GROWTH_USERS = 1_000;
  * last 90 days (every tenth belongs to `listUserId`, so its order list gets deeper too),
  * and 1,000,000 ledger rows spread over those orders.
  */
-export async function seedGrowth(pool: pg.Pool, listUserId: string, series: number): Promise<number> {
+export async function seedGrowth(pool: pg.Pool, listUserId: string, series: number, sizes = { events: GROWTH_EVENTS, orders: GROWTH_ORDERS }): Promise<number> {
   const started = Date.now();
   const userId = (g: string) => `('c0000000-0000-4000-8000-' || lpad(to_hex(${g}), 12, '0'))::uuid`;
   await pool.query(
@@ -70,33 +70,19 @@ export async function seedGrowth(pool: pg.Pool, listUserId: string, series: numb
        SELECT ${orderIdSql(series, "g")},
          CASE WHEN g % 10 = 0 THEN $1::uuid ELSE ${userId(`g % ${GROWTH_USERS}`)} END,
          'paid', ${ORDER_AMOUNT}, '${ORDER_CURRENCY}', 'cs_growth_' || g, 'pi_growth_' || g, t, t, t
-       FROM generate_series(0, ${GROWTH_ORDERS - 1}) AS g,
+       FROM generate_series(0, ${sizes.orders - 1}) AS g,
          LATERAL (SELECT now() - interval '90 days' + g * interval '77 seconds' AS t) AS at
        RETURNING 1
      )
      INSERT INTO "PaymentEvent" ("stripeEventId", "type", "orderId", "outcome", "payload", "createdAt")
-     SELECT 'evt_growth_' || g, 'checkout.session.completed', ${orderIdSql(series, `g % ${GROWTH_ORDERS}`)}, 'processed',
-       jsonb_build_object('id', 'evt_growth_' || g, 'object', 'event', 'type', 'checkout.session.completed', 'data', jsonb_build_object('object', jsonb_build_object('id', 'cs_growth_' || (g % ${GROWTH_ORDERS}), 'object', 'checkout.session'))),
+     SELECT 'evt_growth_' || g, 'checkout.session.completed', ${orderIdSql(series, `g % ${sizes.orders}`)}, 'processed',
+       jsonb_build_object('id', 'evt_growth_' || g, 'object', 'event', 'type', 'checkout.session.completed', 'data', jsonb_build_object('object', jsonb_build_object('id', 'cs_growth_' || (g % ${sizes.orders}), 'object', 'checkout.session'))),
        now() - interval '90 days' + g * interval '7 seconds'
-     FROM generate_series(0, ${GROWTH_EVENTS - 1}) AS g`,
+     FROM generate_series(0, ${sizes.events - 1}) AS g`,
     [listUserId],
   );
   await pool.query(`ANALYZE "User", "Order", "OrderItem", "PaymentEvent"`);
   return (Date.now() - started) / 1000;
-}
-
-/** Cursors (as GET /orders returns them) at `n` random depths of `userId`'s order list. */
-export async function cursorsAtRandomDepths(pool: pg.Pool, userId: string, n: number): Promise<{ cursors: string[]; listLength: number }> {
-  const { rows } = await pool.query<{ createdAt: Date; id: string }>(
-    `SELECT "createdAt", "id" FROM "Order" WHERE "userId" = $1::uuid ORDER BY "createdAt" DESC, "id" DESC`,
-    [userId],
-  );
-  const cursors: string[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const row = rows[Math.floor(Math.random() * rows.length)]!;
-    cursors.push(Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url"));
-  }
-  return { cursors, listLength: rows.length };
 }
 
 export async function rowCount(pool: pg.Pool, table: string): Promise<number> {

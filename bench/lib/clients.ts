@@ -1,0 +1,68 @@
+import http from "node:http";
+import { latencies } from "./latency.js";
+import type { LoadResult } from "./load-spec.js";
+
+/**
+ * `clients` clients, each sending `request` again as soon as the previous answer arrived,
+ * for `durationS`; a request in flight at the end is waited for (up to `timeoutS`), so
+ * every request sent is either answered or counted as unanswered.
+ */
+export async function closedLoop(
+  name: string,
+  url: string,
+  clients: number,
+  durationS: number,
+  request: { method: string; path: string; headers: Record<string, string>; body: string },
+  timeoutS = 30,
+): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const target = new URL(url);
+  const byStatus = new Map<number, number[]>();
+  let unanswered = 0;
+  const started = performance.now();
+  const end = started + durationS * 1000;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const sent = performance.now();
+      const req = http.request(
+        { agent, host: target.hostname, port: target.port, method: request.method, path: request.path, headers: { ...request.headers, "content-length": Buffer.byteLength(request.body) }, timeout: timeoutS * 1000 },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            const list = byStatus.get(res.statusCode ?? 0) ?? [];
+            list.push(performance.now() - sent);
+            byStatus.set(res.statusCode ?? 0, list);
+            resolve();
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", () => {
+        unanswered += 1;
+        resolve();
+      });
+      req.end(request.body);
+    });
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) await once();
+    }),
+  );
+  agent.destroy();
+  const elapsedS = (performance.now() - started) / 1000;
+  const all = latencies([...byStatus.values()].flat());
+  const ok = [...byStatus].filter(([code]) => code >= 200 && code < 300).reduce((n, [, list]) => n + list.length, 0);
+  const answered = [...byStatus.values()].reduce((n, list) => n + list.length, 0);
+  return {
+    name,
+    throughput: ok / elapsedS,
+    p50: all.p50,
+    p99: all.p99,
+    errors: unanswered + answered - ok,
+    unanswered,
+    ok,
+    durationS: elapsedS,
+    statusCodes: Object.fromEntries([...byStatus].map(([code, list]) => [String(code), list.length])),
+    byStatus: Object.fromEntries([...byStatus].map(([code, list]) => [String(code), latencies(list)])),
+  };
+}
