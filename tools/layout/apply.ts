@@ -86,6 +86,8 @@ for (const oldPath of [...oldTree.files].sort()) {
   if (oldPath.endsWith(".md")) text = rewriteMarkdownLinks(ctx, text);
   for (const r of layout.replacements) {
     if (!r.files.some((glob) => matchesGlob(newPath, glob)) || !text.includes(r.from)) continue;
+    // A replacement that only adds text is done once: its result still contains its source.
+    if (r.to.includes(r.from) && text.includes(r.to)) continue;
     text = text.split(r.from).join(r.to);
     replaced.set(r, (replaced.get(r) ?? 0) + 1);
   }
