@@ -11,9 +11,14 @@
  *    links are resolved against the tree before the move and respelt from the file's new place.
  * 3. The plain replacements of moves.json, then repository-relative paths written in any text
  *    file (package.json, tsconfig, Dockerfile, docs, comments, test scripts) are moved.
+ *    Files under `frozen` (applied migrations, whose checksums the migration runner
+ *    verifies) are never edited; a mention of a moved path there is reported instead.
  * 4. Checks the result: every relative specifier resolves, folders meant to be emptied are
- *    empty, the layering rules hold. Exit 1 on an unresolved specifier or a conflict
- *    (and on anything reported with --strict).
+ *    empty, api/src holds only the composition root beside its folders, the layering rules
+ *    hold, no text names a folder the moves emptied. Exit 1 on an unresolved specifier or
+ *    a conflict (and on anything reported, with --strict).
+ *
+ * It refuses to run on uncommitted changes, so what it did is a diff of its own.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
@@ -34,6 +39,7 @@ interface Layout {
   moves: Move[];
   replacements: Replacement[];
   keep: string[];
+  frozen: string[];
   expectEmpty: string[];
   topLevelFiles: Record<string, string[]>;
   rules: Rule[];
@@ -50,6 +56,11 @@ for (const a of layout.moves) {
   for (const b of layout.moves) {
     if (a.to === b.from || a.to.startsWith(`${b.from}/`)) throw new Error(`moves.json: ${a.from} → ${a.to} lands inside the source ${b.from}`);
   }
+}
+
+if (!dryRun && execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).trim()) {
+  say("The working tree has uncommitted changes: commit or stash them first, so the run's result is a diff of its own.");
+  process.exit(1);
 }
 
 const oldTree = walkTree(root, layout.keep);
@@ -93,7 +104,9 @@ for (const oldPath of [...oldTree.files].sort()) {
   }
   text = rewriteRepoPaths(ctx, text, roots);
   for (const mention of stalePaths(text, roots, oldTree, plannedTree)) stale.push(`${newPath} mentions ${mention}, a folder the moves emptied: reword it`);
-  if (text !== before) changed.set(newPath, text);
+  // Applied migrations are checksummed: a changed byte makes the migration runner refuse to run.
+  if (text !== before && layout.frozen.some((dir) => newPath.startsWith(`${dir}/`))) stale.push(`${newPath} mentions a moved path; left as it is (frozen): reword it in a new file if needed`);
+  else if (text !== before) changed.set(newPath, text);
 }
 
 if (conflicts.length) {
