@@ -10,7 +10,7 @@ import { expectProblem, refreshCookieOf } from "./support.js";
 // so X-Forwarded-For names the client, and AUTH_RATE_LIMIT is out of the way.
 let t: TestApp;
 beforeAll(async () => {
-  t = await setupTestApp({ name: "auth-login-lock", env: { TRUST_PROXY: "127.0.0.1", LOGIN_FAILURE_EMAIL_LIMIT: "20", AUTH_RATE_LIMIT: "10000" } });
+  t = await setupTestApp({ name: "auth-login-lock", env: { TRUST_PROXY: "127.0.0.1", LOGIN_FAILURE_EMAIL_LIMIT: "20", AUTH_RATE_LIMIT: "10000", BCRYPT_QUEUE_LIMIT: "100" } });
 });
 afterAll(() => t.close());
 

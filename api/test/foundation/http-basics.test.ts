@@ -115,6 +115,14 @@ describe("errors as problem+json", () => {
     expectProblem(res, 415, "UNSUPPORTED_MEDIA_TYPE");
   });
 
+  it("when a JSON body declares a charset other than UTF-8, then 415 and the route never runs", async () => {
+    // One byte decoded as UTF-16 is an empty string, which the parser would read as {}.
+    const res = await request(t.app).post("/auth/logout").set("Content-Type", "application/json; charset=utf-16").send(Buffer.from("0"));
+    expectProblem(res, 415, "UNSUPPORTED_MEDIA_TYPE");
+    const utf8 = await request(t.app).post("/nope").set("Content-Type", "application/json; charset=UTF-8").send("{}");
+    expectProblem(utf8, 404, "NOT_FOUND");
+  });
+
   it("when a POST has no body, then it is not a 415", async () => {
     const res = await request(t.app).post("/nope");
     expectProblem(res, 404, "NOT_FOUND");

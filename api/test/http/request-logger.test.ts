@@ -6,9 +6,9 @@ import { checkoutOne, createBuyer, createProduct, eventOf, sendEvent, setupPayme
 
 let t: PaymentsTestApp;
 
-// One trusted proxy hop: `req.ip` is the address that proxy saw.
+// The test client connects from loopback, trusted as the load balancer: `req.ip` is the address it forwarded.
 beforeAll(async () => {
-  t = await setupPaymentsApp({ name: "request-logger", env: { TRUST_PROXY: "1" } });
+  t = await setupPaymentsApp({ name: "request-logger", env: { TRUST_PROXY: "127.0.0.1,::1" } });
 });
 afterAll(() => t.close());
 

@@ -5,7 +5,7 @@ import { childEnv } from "../helpers/run-script.js";
 import { CONTRACT_VARIABLES, repoRoot } from "./repo-files.js";
 
 /** What `.env.example` leaves for the operator to fill; every other variable is optional. */
-const REQUIRED = { DATABASE_URL: "postgresql://app:pw@db:5432/checkout", JWT_SECRET: "a".repeat(64), STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x", NODE_ENV: "production", FRONTEND_URL: "https://shop.example.com" };
+const REQUIRED = { DATABASE_URL: "postgresql://app:pw@db:5432/checkout", JWT_SECRET: "a".repeat(64), STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x", NODE_ENV: "production", FRONTEND_URL: "https://shop.example.com", METRICS_TOKEN: "m".repeat(64) };
 const DIRECT = "postgresql://app:pw@db-direct:5432/checkout";
 
 /** Every optional variable as Compose passes `NAME=`: an empty string. */
@@ -41,7 +41,7 @@ describe("an empty value means unset", () => {
     expect(loaded.config.database.url).toBe(REQUIRED.DATABASE_URL);
     expect(loaded.config.database.directUrl).toBe(REQUIRED.DATABASE_URL);
     expect(loaded.config.redisUrl).toBeUndefined();
-    expect(loaded.config.metricsToken).toBeUndefined();
+    expect(loaded.config.sentryDsn).toBeUndefined();
     expect(loaded.config.port).toBe(3000);
     expect(loaded.config.http.trustProxy).toBe(false);
   });

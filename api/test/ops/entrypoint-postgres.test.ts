@@ -42,6 +42,7 @@ function startContainer(port: number, extra: Record<string, string> = {}) {
     STRIPE_SECRET_KEY: "sk_live_entrypointTest",
     STRIPE_WEBHOOK_SECRET: "whsec_entrypointTest",
     FRONTEND_URL: "https://shop.example.com",
+    METRICS_TOKEN: "m".repeat(64),
     LOG_LEVEL: "warn",
     SHUTDOWN_DELAY_MS: "0",
     ...extra,

@@ -92,6 +92,10 @@ describe("charge and refund events for orders not linked yet", () => {
   });
 });
 
+/** The API answers with our refund row's id; the stand-in knows the refund by Stripe's. */
+const stripeRefundIdOf = async (refundId: string): Promise<string> =>
+  (await t.ctx.prisma.refund.findUniqueOrThrow({ where: { id: refundId } })).stripeRefundId!;
+
 describe("refund.updated and refund.failed", () => {
   it("when they are subscribed to, then the handled types include them", () => {
     expect(HANDLED_EVENT_TYPES).toEqual(expect.arrayContaining(["charge.refunded", "charge.refund.updated", "refund.updated", "refund.failed"]));
@@ -102,7 +106,7 @@ describe("refund.updated and refund.failed", () => {
     t.stripe.holdNextRefund();
     const res = await refund(orderId, { amount: 400 });
     expect(res.body.refund.status).toBe("pending");
-    const updated = eventOf(await t.stripe.settleRefund(res.body.refund.id), "refund.updated");
+    const updated = eventOf(await t.stripe.settleRefund(await stripeRefundIdOf(res.body.refund.id)), "refund.updated");
     expect((await sendEvent(t, updated)).status).toBe(200);
     expect(await ledgerRow(updated.id)).toMatchObject({ outcome: "processed", orderId });
     const order = await orderOf(orderId);
@@ -114,7 +118,7 @@ describe("refund.updated and refund.failed", () => {
     const { orderId } = await paidOrder();
     const res = await refund(orderId, { amount: 600 });
     expect(await orderOf(orderId)).toMatchObject({ refundedAmount: 600 });
-    const events = await t.stripe.failRefund(res.body.refund.id);
+    const events = await t.stripe.failRefund(await stripeRefundIdOf(res.body.refund.id));
     const failed = eventOf(events, "refund.failed");
     expect((await sendEvent(t, failed)).status).toBe(200);
     expect(await orderOf(orderId)).toMatchObject({ status: "paid", refundedAmount: 0, refunds: [{ status: "failed" }] });
