@@ -28,7 +28,7 @@ RUN npm install -g npm@11
 FROM npm AS deps
 COPY package.json package-lock.json .npmrc prisma.config.ts ./
 # prisma.config.ts reads the environment through this file (an empty value means unset).
-COPY api/src/env-unset.ts ./api/src/env-unset.ts
+COPY api/src/platform/env-unset.ts ./api/src/platform/env-unset.ts
 COPY prisma ./prisma
 # The root postinstall runs `prisma generate`; it needs no database and no engine.
 RUN npm ci
@@ -58,7 +58,7 @@ ENV NODE_ENV=production \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json prisma.config.ts ./
-COPY api/src/env-unset.ts ./api/src/env-unset.ts
+COPY api/src/platform/env-unset.ts ./api/src/platform/env-unset.ts
 COPY prisma ./prisma
 COPY --chmod=0755 entrypoint.sh ./entrypoint.sh
 # Everything above belongs to root and is read-only for the process; it runs as `node`.

@@ -16,12 +16,11 @@ export default tseslint.config(
   },
   {
     files: ["api/src/**/*.ts"],
-    ignores: ["api/src/scripts/**", "api/src/dev/**"],
     rules: { "no-console": "error" },
   },
   {
     // The demo storefront: plain browser modules, no build step.
-    files: ["api/src/dev/storefront/**/*.js"],
+    files: ["dev/storefront/**/*.js"],
     languageOptions: {
       sourceType: "module",
       globals: Object.fromEntries(

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "prisma/config";
-import { migrationDatabaseUrl } from "./api/src/env-unset.js";
+import { migrationDatabaseUrl } from "./api/src/platform/env-unset.js";
 
 // No `env()` here: `prisma generate` runs during `npm ci` and the Docker build, where
 // DATABASE_URL is unset, and must not fail. Migrations use the direct connection; an empty

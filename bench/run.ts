@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startStripeStandIn } from "../api/src/dev/stripe-stand-in/index.js";
+import { startStripeStandIn } from "../dev/stripe-stand-in/index.js";
 import { appRss, type Bench, type Buyer } from "./lib/bench-context.js";
 import { openBenchDatabase } from "./lib/database.js";
 import { BENCH_WEBHOOK_SECRET } from "./lib/events.js";

@@ -1,16 +1,16 @@
 import type Stripe from "stripe";
-import type { Config } from "./config.js";
-import { systemClock, type Clock } from "./clock.js";
-import { createDatabase, type Database } from "./db/database.js";
-import { readMigrationFiles, type MigrationFile } from "./db/migrations.js";
-import { Lifecycle } from "./lifecycle/lifecycle.js";
-import { createLogger, type Logger } from "./logger.js";
-import { resolveAppVersion } from "./metrics/app-version.js";
-import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import type { Config } from "./platform/config.js";
+import { systemClock, type Clock } from "./platform/clock.js";
+import { createDatabase, type Database } from "./platform/db/database.js";
+import { readMigrationFiles, type MigrationFile } from "./platform/db/migrations.js";
+import { Lifecycle } from "./platform/lifecycle/lifecycle.js";
+import { createLogger, type Logger } from "./platform/logger.js";
+import { resolveAppVersion } from "./platform/metrics/app-version.js";
+import { createMetrics, type Metrics } from "./platform/metrics/metrics.js";
 import { countRefundsNeedingOperator } from "./refunds/refund-resolution.js";
-import { createErrorReporter, type ErrorReporter } from "./observability/sentry.js";
-import { createRateLimitStore, type RateLimitStore } from "./rate-limit/rate-limit-store.js";
-import { createStripeClient } from "./stripe/stripe-client.js";
+import { createErrorReporter, type ErrorReporter } from "./platform/observability/sentry.js";
+import { createRateLimitStore, type RateLimitStore } from "./platform/rate-limit/rate-limit-store.js";
+import { createStripeClient } from "./platform/stripe/stripe-client.js";
 
 /**
  * Everything the app needs, built in one place. Routers and services receive this and
@@ -25,11 +25,11 @@ export interface AppContext {
   stripe: Stripe;
   lifecycle: Lifecycle;
   migrationFiles: Pick<MigrationFile, "name">[];
-  /** Prometheus and admin counters of this context (api/src/metrics). */
+  /** Prometheus and admin counters of this context (api/src/platform/metrics). */
   metrics: Metrics;
-  /** Sentry when SENTRY_DSN is set, else a no-op (api/src/observability). */
+  /** Sentry when SENTRY_DSN is set, else a no-op (api/src/platform/observability). */
   errorReporter: ErrorReporter;
-  /** Rate-limit counters: Redis when REDIS_URL is set (memory fallback), else memory (api/src/rate-limit). */
+  /** Rate-limit counters: Redis when REDIS_URL is set (memory fallback), else memory (api/src/platform/rate-limit). */
   rateLimits: RateLimitStore;
   /** Releases every resource the context opened (pool, Redis, timers). */
   close(): Promise<void>;

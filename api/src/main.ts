@@ -1,7 +1,7 @@
 import { createApp } from "./app.js";
-import { loadConfig } from "./config.js";
+import { loadConfig } from "./platform/config.js";
 import { buildContext } from "./context.js";
-import { runUntilSignalled } from "./lifecycle/signals.js";
+import { runUntilSignalled } from "./platform/lifecycle/signals.js";
 import { startServer } from "./server.js";
 
 /**

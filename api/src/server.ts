@@ -3,8 +3,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { AppContext } from "./context.js";
-import { AppError } from "./errors.js";
-import { problemBody } from "./http/problem.js";
+import { AppError } from "./platform/errors.js";
+import { problemBody } from "./platform/http/problem.js";
 
 export interface RunningServer {
   server: http.Server;

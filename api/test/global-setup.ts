@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
-import { migrate } from "../src/db/migrations.js";
+import { migrate } from "../src/platform/db/migrations.js";
 import { adminQuery, databaseUrl } from "./helpers/database.js";
 import { scanLogsForSecrets } from "./helpers/log-scan.js";
 

@@ -1,4 +1,4 @@
-import type { StripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
+import type { StripeStandIn } from "../../dev/stripe-stand-in/index.js";
 import type { BenchDatabase } from "./database.js";
 import type { LoadResult, LoadRun } from "./load-spec.js";
 import { cpuSeconds, rssMb, runLoad, type Service } from "./processes.js";

@@ -1,4 +1,4 @@
-import { startStripeStandIn, type StripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
+import { startStripeStandIn, type StripeStandIn } from "../../dev/stripe-stand-in/index.js";
 import { checkedOutClients, measure, over, sleep, statusSummary, under, type Bench } from "../lib/bench-context.js";
 import { BENCH_WEBHOOK_SECRET } from "../lib/events.js";
 import type { LoadResult, LoadRun } from "../lib/load-spec.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type { StripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
+import type { StripeStandIn } from "../../dev/stripe-stand-in/index.js";
 import { call, eventually, expectThat } from "./http.js";
 
 export type Step = (name: string, run: () => Promise<void>) => Promise<void>;
@@ -84,7 +84,7 @@ export async function productionChecks(step: Step, baseUrl: string, databaseUrl:
   });
 }
 
-/** After `node dist/scripts/seed.js` in production: the file's products only, and a working admin. */
+/** After `node dist/jobs/seed.js` in production: the file's products only, and a working admin. */
 export async function seededChecks(step: Step, baseUrl: string, email: string, adminPassword: string, productNames: string[]) {
   await step("seeded: GET /products lists exactly the CATALOG_FILE products (no demo data in production)", async () => {
     const res = await call(baseUrl, "GET", "/products");

@@ -15,7 +15,7 @@ export function installProductionCopy(repoRoot: string, log: (line: string) => v
   if (!existsSync(path.join(repoRoot, "dist", "generated", "prisma", "client.js"))) throw new Error("dist/generated/prisma is missing: the build did not compile the Prisma client");
   const dir = mkdtempSync(path.join(os.tmpdir(), "verify-prod-"));
   // What the image's runtime stage copies, prisma.config.ts's env helper included.
-  for (const entry of ["package.json", "package-lock.json", ".npmrc", "prisma.config.ts", "api/src/env-unset.ts", "prisma", "dist"]) {
+  for (const entry of ["package.json", "package-lock.json", ".npmrc", "prisma.config.ts", "api/src/platform/env-unset.ts", "prisma", "dist"]) {
     cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
   }
   log(`installing production dependencies in ${dir} (npm ci --omit=dev --ignore-scripts)`);

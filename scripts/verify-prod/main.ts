@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startStripeStandIn } from "../../api/src/dev/stripe-stand-in/index.js";
+import { startStripeStandIn } from "../../dev/stripe-stand-in/index.js";
 import { startTestPostgres, type TestPostgres } from "../../api/test/helpers/postgres.js";
 import { startApp, type AppProcess } from "./app-process.js";
 import { paymentChecks, productionChecks, seededChecks, sql, type Step } from "./checks.js";
@@ -58,19 +58,19 @@ const appEnv = (databaseUrl: string, env: Record<string, string>) => ({
 });
 
 async function migrateAndStart(dir: string, env: Record<string, string>): Promise<AppProcess> {
-  await runInCopy(dir, process.execPath, ["dist/scripts/migrate.js"], { PATH: process.env.PATH, DATABASE_URL: env.DATABASE_URL });
-  out("  ✓ node dist/scripts/migrate.js applied the migrations");
+  await runInCopy(dir, process.execPath, ["dist/jobs/migrate.js"], { PATH: process.env.PATH, DATABASE_URL: env.DATABASE_URL });
+  out("  ✓ node dist/jobs/migrate.js applied the migrations");
   return startApp(dir, env);
 }
 
-/** A one-shot job as the image runs it (`node dist/scripts/<name>.js`); npm scripts use tsx, a devDependency. */
+/** A one-shot job as the image runs it (`node dist/jobs/<name>.js`); npm scripts use tsx, a devDependency. */
 async function runJob(dir: string, name: string, env: Record<string, string>, expected: RegExp, args: string[] = []) {
-  const output = await runInCopy(dir, process.execPath, [`dist/scripts/${name}.js`, ...args], { PATH: process.env.PATH, ...env });
-  if (!expected.test(output)) throw new CheckFailed(`node dist/scripts/${name}.js: unexpected output:\n${output}`);
+  const output = await runInCopy(dir, process.execPath, [`dist/jobs/${name}.js`, ...args], { PATH: process.env.PATH, ...env });
+  if (!expected.test(output)) throw new CheckFailed(`node dist/jobs/${name}.js: unexpected output:\n${output}`);
   for (const [secret, value] of Object.entries(secrets)) {
-    if (output.includes(value)) throw new CheckFailed(`node dist/scripts/${name}.js printed the ${secret} secret`);
+    if (output.includes(value)) throw new CheckFailed(`node dist/jobs/${name}.js printed the ${secret} secret`);
   }
-  out(`  ✓ node dist/scripts/${name}.js runs with production dependencies`);
+  out(`  ✓ node dist/jobs/${name}.js runs with production dependencies`);
 }
 
 async function stopCleanly(app: AppProcess) {

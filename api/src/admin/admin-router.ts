@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { requireAuth, requireRole } from "../auth/require-auth.js";
 import type { AppContext } from "../context.js";
-import { inputOf, validate } from "../http/validate.js";
+import { inputOf, validate } from "../platform/http/validate.js";
 import { getOrderForOperator } from "./admin-service.js";
 import { adminOrderParams } from "./schema.js";
 

@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import { notFound } from "../errors.js";
+import { notFound } from "../platform/errors.js";
 import { presentOrder } from "../orders/order-view.js";
 
 /**

@@ -1,8 +1,8 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { z } from "zod";
-import type { Clock } from "../clock.js";
-import type { Config } from "../config.js";
+import type { Clock } from "../platform/clock.js";
+import type { Config } from "../platform/config.js";
 
 export type Role = "USER" | "ADMIN";
 

@@ -1,9 +1,9 @@
 import cookieParser from "cookie-parser";
 import { Router, type Response } from "express";
 import type { AppContext } from "../context.js";
-import { clientGone } from "../http/client-gone.js";
-import { inputOf, validate } from "../http/validate.js";
-import { clientIpKey, createRateLimiter } from "../rate-limit/rate-limiter.js";
+import { clientGone } from "../platform/http/client-gone.js";
+import { inputOf, validate } from "../platform/http/validate.js";
+import { clientIpKey, createRateLimiter } from "../platform/rate-limit/rate-limiter.js";
 import * as auth from "./auth-service.js";
 import { dummyHash } from "./passwords.js";
 import { clearRefreshCookie, readRefreshCookie, requireAllowedOrigin, setRefreshCookie } from "./refresh-cookie.js";

@@ -1,7 +1,7 @@
-import type { Config } from "../config.js";
+import type { Config } from "../platform/config.js";
 import type { AppContext } from "../context.js";
-import { AppError, rateLimited, unauthenticated } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { AppError, rateLimited, unauthenticated } from "../platform/errors.js";
+import type { Logger } from "../platform/logger.js";
 import { signAccessToken, type Role } from "./access-tokens.js";
 import { clearLoginAttempts, enterLoginAttempt } from "./login-lock.js";
 import { dummyHash, hashPassword, hashQueue, isClientGone, needsRehash, queueFull, verifyPassword, type HashQueue } from "./passwords.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AppContext } from "../context.js";
-import { secondsUntil } from "../rate-limit/rate-limiter.js";
+import { secondsUntil } from "../platform/rate-limit/rate-limiter.js";
 
 /** Redis keys carry a hash of the email (and address), not the values themselves. */
 const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\n")).digest("hex");

@@ -1,6 +1,6 @@
 import type { CookieOptions, Request, RequestHandler, Response } from "express";
-import type { Config } from "../config.js";
-import { AppError } from "../errors.js";
+import type { Config } from "../platform/config.js";
+import { AppError } from "../platform/errors.js";
 
 export const REFRESH_COOKIE = "refresh_token";
 

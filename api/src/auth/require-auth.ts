@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { AppContext } from "../context.js";
-import { forbidden, unauthenticated } from "../errors.js";
+import { forbidden, unauthenticated } from "../platform/errors.js";
 import { verifyAccessToken, type Role } from "./access-tokens.js";
 
 // The scheme name is case-insensitive (RFC 9110 §11.1).

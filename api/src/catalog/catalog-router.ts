@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { AppContext } from "../context.js";
-import { validate } from "../http/validate.js";
+import { validate } from "../platform/http/validate.js";
 import { listActiveProducts } from "./catalog-service.js";
 import { listProductsQuery } from "./schema.js";
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { AppContext } from "../context.js";
-import { fieldErrors } from "../http/validate.js";
+import { fieldErrors } from "../platform/http/validate.js";
 import { DEMO_PRODUCTS } from "./demo-products.js";
 import { catalogFileSchema, type CatalogEntry } from "./schema.js";
 

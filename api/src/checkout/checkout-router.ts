@@ -1,12 +1,12 @@
 import { Router } from "express";
 import { requireAuth } from "../auth/require-auth.js";
 import type { AppContext } from "../context.js";
-import { fieldErrors, inputOf, validate } from "../http/validate.js";
-import { validationFailed } from "../errors.js";
+import { fieldErrors, inputOf, validate } from "../platform/http/validate.js";
+import { validationFailed } from "../platform/errors.js";
 import { checkoutBody, idempotencyKeyHeader, sessionParams } from "./schema.js";
 import { startCheckout } from "./checkout-service.js";
 import { syncCheckoutSession } from "./session-sync.js";
-import { createRateLimiter } from "../rate-limit/rate-limiter.js";
+import { createRateLimiter } from "../platform/rate-limit/rate-limiter.js";
 
 const createSchemas = { body: checkoutBody };
 const syncSchemas = { params: sessionParams };

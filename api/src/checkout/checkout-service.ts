@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
-import { AppError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { callStripe, stripeErrorAnswer } from "../stripe/stripe-client.js";
+import { AppError } from "../platform/errors.js";
+import type { Logger } from "../platform/logger.js";
+import { callStripe, stripeErrorAnswer } from "../platform/stripe/stripe-client.js";
 import {
   claimIdempotencyKey,
   dropIdempotencyKey,

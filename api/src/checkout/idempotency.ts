@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { AppContext } from "../context.js";
-import { AppError } from "../errors.js";
+import { AppError } from "../platform/errors.js";
 
 /** Stripe keeps an idempotency key's answer for 24 h; ours live as long. */
 export const KEY_TTL_MS = 24 * 60 * 60 * 1000;

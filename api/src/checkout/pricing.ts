@@ -1,4 +1,4 @@
-import { AppError, notFound } from "../errors.js";
+import { AppError, notFound } from "../platform/errors.js";
 
 export interface CartLine {
   productId: string;

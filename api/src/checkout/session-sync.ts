@@ -1,9 +1,9 @@
 import type { AppContext } from "../context.js";
-import { notFound } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { notFound } from "../platform/errors.js";
+import type { Logger } from "../platform/logger.js";
 import { presentOrder, type OrderView } from "../orders/order-view.js";
 import { applySessionState } from "../payments/fulfilment.js";
-import { callStripe } from "../stripe/stripe-client.js";
+import { callStripe } from "../platform/stripe/stripe-client.js";
 
 /** The success page should not wait long: the stored order is a fine answer. */
 const SYNC_DEADLINE_MS = 5_000;

@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import { pendingMigrations } from "../db/migrations.js";
+import { pendingMigrations } from "../platform/db/migrations.js";
 
 /** A frozen database must not hang the load balancer's probe. */
 export const READY_DEADLINE_MS = 500;

@@ -1,9 +1,9 @@
 import type { AppContext } from "../context.js";
 import { pruneRefreshTokens } from "../auth/refresh-tokens.js";
-import { withSessionLock } from "../db/session-lock.js";
-import type { Logger } from "../logger.js";
+import { withSessionLock } from "../platform/db/session-lock.js";
+import type { Logger } from "../platform/logger.js";
 import { applySessionState } from "../payments/fulfilment.js";
-import { callStripe } from "../stripe/stripe-client.js";
+import { callStripe } from "../platform/stripe/stripe-client.js";
 import { resolvePendingRefunds } from "./pending-refunds.js";
 
 export interface MaintenanceSummary {

@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../platform/logger.js";
 import { countRefundsNeedingOperator, resolvePendingRefund } from "../refunds/refund-resolution.js";
 import { RECHECK_PENDING_MS } from "../refunds/refund-submission.js";
 

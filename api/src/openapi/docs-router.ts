@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { AppContext } from "../context.js";
-import { resolveAppVersion } from "../metrics/app-version.js";
+import { resolveAppVersion } from "../platform/metrics/app-version.js";
 import { buildOpenApiDocument } from "./document.js";
 
 /**

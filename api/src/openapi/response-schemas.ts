@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { errorCodes } from "../errors.js";
+import { errorCodes } from "../platform/errors.js";
 
 /**
  * The shapes the API answers with, as zod schemas, for the OpenAPI document only: the

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { requireAuth } from "../auth/require-auth.js";
 import type { AppContext } from "../context.js";
-import { inputOf, validate } from "../http/validate.js";
+import { inputOf, validate } from "../platform/http/validate.js";
 import { listOrdersQuery, orderParams } from "./schema.js";
 import { getOrder, listOrders } from "./orders-service.js";
 

@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import { notFound, validationFailed } from "../errors.js";
+import { notFound, validationFailed } from "../platform/errors.js";
 import { presentOrder, type OrderView } from "./order-view.js";
 
 interface Cursor {

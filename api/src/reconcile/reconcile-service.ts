@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../platform/logger.js";
 import { HANDLED_EVENT_TYPES, processEvent } from "../webhooks/event-handlers.js";
 
 /** Stripe retries a webhook for up to three days: the window reconciliation looks back over. */

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
 import { countTransition, insertLedgerRow, recordEvent, type FulfilmentResult, type LedgerEntry } from "../payments/fulfilment.js";
-import { withDeadline } from "../stripe/stripe-client.js";
+import { withDeadline } from "../platform/stripe/stripe-client.js";
 import { lockOrder, recomputeRefunds, upsertStripeRefund, type LockedOrder, type Tx } from "./refund-ledger.js";
 
 type StripeRef = string | { id: string; metadata?: Stripe.Metadata | null } | null | undefined;

@@ -1,7 +1,7 @@
 import { claimIdempotencyKey, completeIdempotencyKey, dropIdempotencyKey, requestHash } from "../checkout/idempotency.js";
 import type { AppContext } from "../context.js";
-import { AppError, notFound } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { AppError, notFound } from "../platform/errors.js";
+import type { Logger } from "../platform/logger.js";
 import { lockOrder } from "./refund-ledger.js";
 import { resolvePendingRefund } from "./refund-resolution.js";
 import { submitRefund, unresolvedWhere, viewOf, type RefundAnswer } from "./refund-submission.js";

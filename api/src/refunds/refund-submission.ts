@@ -1,9 +1,9 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
-import { AppError } from "../errors.js";
+import { AppError } from "../platform/errors.js";
 import type { Prisma, Refund } from "../generated/prisma/client.js";
-import type { Logger } from "../logger.js";
-import { callStripe } from "../stripe/stripe-client.js";
+import type { Logger } from "../platform/logger.js";
+import { callStripe } from "../platform/stripe/stripe-client.js";
 import { lockOrder, recomputeRefunds, upsertStripeRefund } from "./refund-ledger.js";
 
 export interface RefundView {

@@ -2,8 +2,8 @@ import { Router } from "express";
 import { requireAuth, requireRole } from "../auth/require-auth.js";
 import { idempotencyKeyHeader } from "../checkout/schema.js";
 import type { AppContext } from "../context.js";
-import { validationFailed } from "../errors.js";
-import { fieldErrors, inputOf, validate } from "../http/validate.js";
+import { validationFailed } from "../platform/errors.js";
+import { fieldErrors, inputOf, validate } from "../platform/http/validate.js";
 import { refundBody, refundParams } from "./schema.js";
 import { requestRefund } from "./refund-service.js";
 

@@ -1,6 +1,6 @@
 import express, { Router } from "express";
 import type { AppContext } from "../context.js";
-import { describeRequest } from "../http/request-logger.js";
+import { describeRequest } from "../platform/http/request-logger.js";
 import { eventLine, receiveWebhook } from "./webhook-service.js";
 
 /**

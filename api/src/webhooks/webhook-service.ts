@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
-import { AppError } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { AppError } from "../platform/errors.js";
+import type { Logger } from "../platform/logger.js";
 import type { FulfilmentResult } from "../payments/fulfilment.js";
 import { EventBeforeItsOrderError } from "../refunds/refund-events.js";
 import { processEvent } from "./event-handlers.js";

@@ -125,7 +125,7 @@ describe("readCatalogFile", () => {
 });
 
 describe("npm run db:seed", () => {
-  const seed = (env: Record<string, string>) => runTs("api/src/scripts/seed.ts", { DATABASE_URL: t.databaseUrl, LOG_LEVEL: "info", ...env });
+  const seed = (env: Record<string, string>) => runTs("api/src/jobs/seed.ts", { DATABASE_URL: t.databaseUrl, LOG_LEVEL: "info", ...env });
 
   it("when run in production with a CATALOG_FILE, then only the file's products exist, and a second run changes nothing", async () => {
     const file = await catalogFile("live.json", [
@@ -169,7 +169,7 @@ describe("npm run db:seed", () => {
   });
 
   it("when DATABASE_URL is missing, then it exits 1 naming it", async () => {
-    const run = await runTs("api/src/scripts/seed.ts", {});
+    const run = await runTs("api/src/jobs/seed.ts", {});
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("DATABASE_URL: is required");
   });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { repoRoot } from "../sandbox/launcher-process.js";
+import { repoRoot } from "../dev/sandbox/launcher-process.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOT_DIR = path.join(repoRoot, "screenshots", "e2e");

@@ -2,7 +2,7 @@ import pg from "pg";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { DEMO_PRODUCTS } from "../../src/catalog/demo-products.js";
-import { DEMO_USER } from "../../src/dev/sandbox/sandbox-config.js";
+import { DEMO_USER } from "../../../dev/sandbox/sandbox-config.js";
 import { launchChromium, screenshot } from "./browser.js";
 
 const sandbox = inject("sandbox");

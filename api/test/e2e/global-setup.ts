@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import type { TestProject } from "vitest/node";
-import { freeSandboxPorts, makeDataDir, removeDataDir, startLauncher } from "../sandbox/launcher-process.js";
+import { freeSandboxPorts, makeDataDir, removeDataDir, startLauncher } from "../dev/sandbox/launcher-process.js";
 import { SCREENSHOT_DIR } from "./browser.js";
 
 declare module "vitest" {

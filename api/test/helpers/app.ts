@@ -1,10 +1,10 @@
 import type { Express } from "express";
 import { inject } from "vitest";
 import { createApp } from "../../src/app.js";
-import { ManualClock } from "../../src/clock.js";
-import { loadConfig, type Config } from "../../src/config.js";
+import { ManualClock } from "../../src/platform/clock.js";
+import { loadConfig, type Config } from "../../src/platform/config.js";
 import { buildContext, type AppContext, type ContextOverrides } from "../../src/context.js";
-import { createLogger } from "../../src/logger.js";
+import { createLogger } from "../../src/platform/logger.js";
 import { TEST_SECRETS } from "./constants.js";
 import { createTestDatabase } from "./database.js";
 import { LogCapture } from "./logs.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import request from "supertest";
-import { startStripeStandIn, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
-import { ManualClock } from "../../src/clock.js";
+import { startStripeStandIn, type StripeStandIn } from "../../../dev/stripe-stand-in/index.js";
+import { ManualClock } from "../../src/platform/clock.js";
 import type { AppContext } from "../../src/context.js";
 import type { Product } from "../../src/generated/prisma/client.js";
 import { setupTestApp, type TestApp } from "./app.js";

@@ -60,7 +60,7 @@ describe("ops/prometheus/alerts.yml", () => {
 
   it("when npm run maintenance succeeds, then /metrics reports its last success for the staleness alert", async () => {
     const before = Date.now() / 1000;
-    const run = await runTs("api/src/scripts/maintenance.ts", testEnv({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: "warn" }));
+    const run = await runTs("api/src/jobs/maintenance.ts", testEnv({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: "warn" }));
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const text = (await request(t.app).get("/metrics").expect(200)).text;

@@ -140,9 +140,9 @@ describe("docker-compose.yml hardening", () => {
     expect(migrate?.entrypoint?.slice(-3)).toEqual(["prisma", "migrate", "deploy"]);
     expect(migrate?.depends_on).toEqual({ db: { condition: "service_healthy" } });
     expect(webhook?.profiles).toEqual(["setup"]);
-    expect(webhook?.entrypoint?.slice(-2)).toEqual(["node", "dist/scripts/stripe-webhook.js"]);
+    expect(webhook?.entrypoint?.slice(-2)).toEqual(["node", "dist/jobs/stripe-webhook.js"]);
     expect(webhook?.depends_on).toBeUndefined();
-    expect(maintenance?.entrypoint?.slice(-2)).toEqual(["node", "dist/scripts/maintenance.js"]);
+    expect(maintenance?.entrypoint?.slice(-2)).toEqual(["node", "dist/jobs/maintenance.js"]);
     for (const job of [migrate, webhook, maintenance]) expect(job?.restart).toBe("no");
   });
 });

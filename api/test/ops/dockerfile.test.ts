@@ -78,8 +78,8 @@ describe("Dockerfile", () => {
   it("when the runtime stage is read, then prisma.config.ts comes with the file it reads the environment through", () => {
     const copies = runtime.body.filter((i) => i.op === "COPY").map((i) => i.args);
     expect(copies.some((c) => /prisma\.config\.ts/.test(c))).toBe(true);
-    expect(copies).toContain("api/src/env-unset.ts ./api/src/env-unset.ts");
-    expect(readRepoFile("prisma.config.ts")).toContain('from "./api/src/env-unset.js"');
+    expect(copies).toContain("api/src/platform/env-unset.ts ./api/src/platform/env-unset.ts");
+    expect(readRepoFile("prisma.config.ts")).toContain('from "./api/src/platform/env-unset.js"');
   });
 
   it("when the healthcheck is read, then Node itself probes /health and no curl is installed", () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/platform/config.js";
 import { childEnv } from "../helpers/run-script.js";
 import { CONTRACT_VARIABLES, repoRoot } from "./repo-files.js";
 

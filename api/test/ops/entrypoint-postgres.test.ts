@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { createEmptyDatabase, type FreshDatabase } from "../db/fresh-database.js";
+import { createEmptyDatabase, type FreshDatabase } from "../platform/db/fresh-database.js";
 import { freePort } from "../helpers/postgres.js";
 import { CONTRACT_VARIABLES, repoRoot } from "./repo-files.js";
 

@@ -66,9 +66,9 @@ describe("entrypoint.sh", () => {
   });
 
   it("when a command is given, then it migrates and execs that command instead", async () => {
-    const result = await run(DB, ["node", "dist/scripts/maintenance.js"]);
+    const result = await run(DB, ["node", "dist/jobs/maintenance.js"]);
     expect(result.lines.map((l) => l.split(" ")[0])).toEqual(["prisma", "node"]);
-    expect(result.lines[1]).toMatch(/argv=dist\/scripts\/maintenance\.js$/);
+    expect(result.lines[1]).toMatch(/argv=dist\/jobs\/maintenance\.js$/);
   });
 
   it("when DATABASE_URL is missing, then it fails fast with one clear line and runs nothing", async () => {

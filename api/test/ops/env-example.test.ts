@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/platform/config.js";
 import { CONTRACT_VARIABLES, parseEnvFile, readRepoFile } from "./repo-files.js";
 
 const example = parseEnvFile(readRepoFile(".env.example"));
 /** Every variable the config schema reads, from its source (the one place env is parsed). */
-const configVariables = [...readRepoFile("api/src/config.ts").matchAll(/^\s{4}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
+const configVariables = [...readRepoFile("api/src/platform/config.ts").matchAll(/^\s{4}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
 /** The variables marked FILL IN: what an operator must set before the first start. */
 const fillIn = [...example].filter(([, { comment, commented }]) => !commented && /FILL IN/.test(comment)).map(([name]) => name);
 

@@ -65,8 +65,8 @@ describe("GO_LIVE_CHECKLIST.md", () => {
 
   it("when it or the compose file runs a job in the image, then that script exists and is compiled into dist/", () => {
     const text = checklist + readRepoFile("docs/deploying.md") + readRepoFile("docker-compose.yml");
-    const jobs = new Set([...text.matchAll(/dist\/scripts\/([a-z-]+)\.js|`job ([a-z-]+)/g)].map((m) => m[1] ?? m[2]!));
+    const jobs = new Set([...text.matchAll(/dist\/jobs\/([a-z-]+)\.js|`job ([a-z-]+)/g)].map((m) => m[1] ?? m[2]!));
     expect([...jobs].sort()).toEqual(expect.arrayContaining(["maintenance", "reconcile", "seed", "stripe-webhook"]));
-    for (const job of jobs) expect(existsSync(path.join(repoRoot, "api/src/scripts", `${job}.ts`)), job).toBe(true);
+    for (const job of jobs) expect(existsSync(path.join(repoRoot, "api/src/jobs", `${job}.ts`)), job).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { migrate } from "../../src/db/migrations.js";
+import { migrate } from "../../src/platform/db/migrations.js";
 
 /**
  * `prisma` on PATH for the entrypoint test: Prisma's schema engine cannot be downloaded on

@@ -2,7 +2,7 @@ import jwt from "jsonwebtoken";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signAccessToken } from "../../src/auth/access-tokens.js";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/platform/clock.js";
 import { createUser } from "../helpers/auth.js";
 import { checkoutOne, createBuyer, createProduct, eventOf, sendEvent, setupPaymentsApp, type PaymentsTestApp } from "../helpers/payments.js";
 

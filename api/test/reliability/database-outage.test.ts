@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../../src/db/migrations.js";
-import { startStripeStandIn, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
+import { migrate } from "../../src/platform/db/migrations.js";
+import { startStripeStandIn, type StripeStandIn } from "../../../dev/stripe-stand-in/index.js";
 import { TEST_SECRETS } from "../helpers/constants.js";
 import { startTestPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";

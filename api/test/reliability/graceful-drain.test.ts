@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startStripeStandIn, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
+import { startStripeStandIn, type StripeStandIn } from "../../../dev/stripe-stand-in/index.js";
 import { TEST_SECRETS } from "../helpers/constants.js";
 import { startAppProcess, type AppProcess } from "./support/app-process.js";
 import { createBuyer, createProduct, ordersOf } from "./support/fixtures.js";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyBody, registerBody } from "../../src/auth/schema.js";
-import { errorCodes } from "../../src/errors.js";
+import { errorCodes } from "../../src/platform/errors.js";
 import { createBuyer, setupPaymentsApp, type PaymentsTestApp } from "../helpers/payments.js";
 import {
   deepJson,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStripeStandIn, type Fault, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
+import { startStripeStandIn, type Fault, type StripeStandIn } from "../../../dev/stripe-stand-in/index.js";
 import { TEST_SECRETS } from "../helpers/constants.js";
 import { startAppProcess, type AppProcess } from "./support/app-process.js";
 import { checkout, createBuyer, createProduct, ordersOf } from "./support/fixtures.js";

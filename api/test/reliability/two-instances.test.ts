@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readdirSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startStripeStandIn, type StripeStandIn } from "../../src/dev/stripe-stand-in/index.js";
+import { startStripeStandIn, type StripeStandIn } from "../../../dev/stripe-stand-in/index.js";
 import { createUser } from "../helpers/auth.js";
 import { TEST_SECRETS, testPassword } from "../helpers/constants.js";
 import { adminQuery, databaseUrl } from "../helpers/database.js";
@@ -167,7 +167,7 @@ describe.each(modes)("two instances, one database, through $mode", ({ pooled }) 
     await adminQuery(admin, `CREATE DATABASE "${name}"`);
     try {
       const direct = databaseUrl(admin, name);
-      const result = await runTs("api/src/scripts/migrate.ts", { DATABASE_URL: bouncer!.urlFor(direct), DIRECT_DATABASE_URL: direct, LOG_LEVEL: "info" });
+      const result = await runTs("api/src/jobs/migrate.ts", { DATABASE_URL: bouncer!.urlFor(direct), DIRECT_DATABASE_URL: direct, LOG_LEVEL: "info" });
 
       expect(result.code, result.stderr).toBe(0);
       const client = new pg.Client({ connectionString: direct });
