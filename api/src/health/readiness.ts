@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import { pendingMigrations } from "../platform/db/migrations.js";
+import { pendingMigrationsOf } from "../platform/db/migrations.js";
 
 /** A frozen database must not hang the load balancer's probe. */
 export const READY_DEADLINE_MS = 500;
@@ -24,14 +24,7 @@ async function runChecks(ctx: AppContext): Promise<Readiness["checks"]> {
     timer = setTimeout(() => resolve("timeout"), READY_DEADLINE_MS);
   });
   const probe = (async () => {
-    const pending = await pendingMigrations(
-      // pg honours a per-query read timeout; its types do not declare it.
-      (sql) =>
-        ctx.db.pool
-          .query<{ migration_name: string }>({ text: sql, query_timeout: READY_DEADLINE_MS } as { text: string })
-          .then((r) => r.rows),
-      ctx.migrationFiles,
-    );
+    const pending = await pendingMigrationsOf(ctx.db.pool, ctx.migrationFiles, READY_DEADLINE_MS);
     return pending.length === 0;
   })();
   try {

@@ -234,3 +234,15 @@ export async function pendingMigrations(
   const applied = new Set(appliedRows.map((r) => r.migration_name));
   return files.map((f) => f.name).filter((name) => !applied.has(name));
 }
+
+/**
+ * The migration files not yet applied, read through the app's pool with a client-side
+ * deadline on the query: a frozen database must not hold the readiness probe.
+ */
+export function pendingMigrationsOf(pool: pg.Pool, files: Pick<MigrationFile, "name">[], timeoutMs: number): Promise<string[]> {
+  return pendingMigrations(
+    // pg honours a per-query read timeout; its types do not declare it.
+    (sql) => pool.query<{ migration_name: string }>({ text: sql, query_timeout: timeoutMs } as { text: string }).then((r) => r.rows),
+    files,
+  );
+}
