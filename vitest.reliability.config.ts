@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * `npm run test:reliability` (issue 9): the scenarios that break things for real — several
+ * `npm run test:reliability`: the scenarios that break things for real — several
  * app processes, PgBouncer, database and Stripe outages, kill -9, SIGTERM drains, fuzzing.
  * Same global setup as `npm test` (a real PostgreSQL, a migrated template, the log folder
  * whose every line is scanned for secrets when the run ends).

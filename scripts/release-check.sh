@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The release path of issue 3, exactly as an operator runs it, against a fresh database:
+# The release path, exactly as an operator runs it, against a fresh database:
 #   npm run build && npm run db:migrate && npm run db:seed && npm start
 # then /health and /ready must answer 200, migrate and seed again must change nothing,
 # and SIGTERM must stop the server with exit code 0.

@@ -5,7 +5,8 @@ import { runUntilSignalled } from "./platform/lifecycle/signals.js";
 import { startServer } from "./server.js";
 
 /**
- * The only module that reads the environment, listens and handles signals.
+ * Reads the environment, builds the context, listens, and exits on SIGTERM/SIGINT: the only
+ * module that does any of these.
  */
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);

@@ -26,7 +26,7 @@ function decodeCursor(raw: string): Cursor {
  * (userId, createdAt, id) index at any depth; an offset would scan everything before it.
  * The `createdAt <= cursor` bound is what PostgreSQL can use as the index condition, so
  * the scan starts at the cursor; the OR alone is only a filter, and the scan would walk
- * every newer order first (bench/README.md: 1,753 rows removed by filter on a deep page).
+ * every newer order first.
  */
 export async function listOrders(
   ctx: AppContext,

@@ -6,7 +6,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOT_DIR = path.join(repoRoot, "screenshots", "e2e");
 
 /**
- * Debian's Chromium, headless, with nothing reaching out to Google's servers (ENVIRONMENT.md).
+ * Debian's Chromium, headless, with nothing reaching out to Google's servers.
  * Playwright gives every launch a fresh temporary --user-data-dir and adds --headless itself.
  */
 export function launchChromium(): Promise<Browser> {
