@@ -10,8 +10,6 @@ const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclud
   .filter((f) => f && existsSync(path.join(repoRoot, f)) && !f.startsWith("api/src/generated/") && f !== "package-lock.json");
 const markdown = files.filter((f) => f.endsWith(".md"));
 
-/** Written by the security work on its own branch; the docs link it on purpose. */
-const LINKED_AHEAD = new Set(["docs/security.md"]);
 
 describe("the documents", () => {
   it("when the README is measured, then it is a front door of at most 12 kB linking the depth under docs/", () => {
@@ -34,7 +32,7 @@ describe("the documents", () => {
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^(https?:|mailto:|#)/.test(target!)) continue;
         const resolved = path.normalize(path.join(path.dirname(file), target!.split("#")[0]!));
-        if (!existsSync(path.join(repoRoot, resolved)) && !LINKED_AHEAD.has(resolved)) broken.push(`${file} → ${target}`);
+        if (!existsSync(path.join(repoRoot, resolved))) broken.push(`${file} → ${target}`);
       }
     }
     expect(broken).toEqual([]);
