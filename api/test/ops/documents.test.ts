@@ -10,7 +10,6 @@ const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclud
   .filter((f) => f && existsSync(path.join(repoRoot, f)) && !f.startsWith("api/src/generated/") && f !== "package-lock.json");
 const markdown = files.filter((f) => f.endsWith(".md"));
 
-
 describe("the documents", () => {
   it("when the README is measured, then it is a front door of at most 12 kB linking the depth under docs/", () => {
     expect(statSync(path.join(repoRoot, "README.md")).size).toBeLessThanOrEqual(12 * 1024);
