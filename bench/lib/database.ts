@@ -92,7 +92,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   // As an operator would: `npm run db:migrate` with the database in its environment.
   execFileSync("npm", ["run", "--silent", "db:migrate"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  const version = (await pool.query<{ v: string }>("SHOW server_version")).rows[0]!.v;
+  const version = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
   if (external) server = `machine PostgreSQL ${version.split(" ")[0]} (BENCH_DATABASE_URL)`;
   return {
     url,

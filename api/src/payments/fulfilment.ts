@@ -34,40 +34,28 @@ type Tx = Prisma.TransactionClient;
  * Applies a Checkout Session's state to its order: the ONE fulfilment path shared by the
  * webhook, the success-page sync, reconciliation and maintenance, so they can never
  * disagree and may run at the same moment. One transaction:
- * 1. the ledger row is inserted first, skipping a duplicate Stripe event id, and WITHOUT its
- *    order: a redelivery (concurrent ones wait on the unique index for the first to commit)
- *    inserts nothing, changes nothing and never queues on the order's lock, and the first
- *    row keeps its outcome. With no order id the row takes no foreign-key lock on the order;
- * 2. the order row is locked (FOR UPDATE): events for one order serialise, and each reads
- *    the row as the previous one left it. The order is locked before anything references
- *    it: a KEY SHARE lock from the ledger's foreign key, taken by two events for one order
- *    before either asks FOR UPDATE (which an update of its unique columns needs), deadlocks;
- * 3. `decideSessionState` (order-state.ts) decides the outcome from the locked row;
- * 4. the ledger row gets its order and outcome, under the order lock already held;
- * 5. the order moves by an update whose `where` holds the states it may come from and,
+ * 1. the order row is locked (FOR UPDATE): events for one order serialise, and each reads
+ *    the row as the previous one left it. Nothing references the order before this lock:
+ *    a ledger row's foreign key takes a KEY SHARE lock on its order, and two events for one
+ *    order that both held it before asking FOR UPDATE (which an update of the order's
+ *    unique columns needs) would deadlock;
+ * 2. `decideSessionState` (order-state.ts) decides the outcome from the locked row;
+ * 3. the ledger row is inserted with its order and outcome, skipping a duplicate Stripe
+ *    event id: a redelivery (a concurrent one waits on the order's lock, then on the unique
+ *    index) inserts nothing and writes nothing, and the first row keeps its outcome;
+ * 4. the order moves by an update whose `where` holds the states it may come from and,
  *    when money moved, the amount, currency and session, so it can never go backwards.
  * A rejected session leaves the order's status alone (callers log it at error level).
  */
 export async function applySessionState(ctx: AppContext, session: SessionState, event?: LedgerEntry): Promise<FulfilmentResult> {
   const now = ctx.clock.now();
-  // A redelivery of an event already recorded is answered without a transaction: Stripe
-  // redelivers often, and a burst of them must not take a connection each for a transaction.
-  // The insert below stays the authority for concurrent deliveries.
-  if (event) {
-    const first = await ctx.prisma.paymentEvent.findUnique({ where: { stripeEventId: event.id }, select: { orderId: true } });
-    if (first) return { outcome: "duplicate", orderId: first.orderId, previous: null, next: null };
-  }
   const result = await ctx.prisma.$transaction(async (tx): Promise<FulfilmentResult> => {
-    if (event && !(await insertLedgerRow(tx, event, null, "ignored"))) {
-      const first = await tx.paymentEvent.findUnique({ where: { stripeEventId: event.id }, select: { orderId: true } });
-      return { outcome: "duplicate", orderId: first?.orderId ?? null, previous: null, next: null };
-    }
     const order = await lockSessionOrder(tx, session);
     const decision = decideSessionState(order, session, event?.type);
     const orderId = order?.id ?? null;
     const previous = order?.status ?? null;
-    if (event && (orderId || decision.outcome !== "ignored")) {
-      await tx.paymentEvent.update({ where: { stripeEventId: event.id }, data: { orderId, outcome: decision.outcome } });
+    if (event && !(await insertLedgerRow(tx, event, orderId, decision.outcome))) {
+      return { outcome: "duplicate", orderId, previous: null, next: null };
     }
     if (decision.outcome === "rejected") {
       if (order && decision.paymentIntent) await keepPaymentIntent(tx, order.id, decision.paymentIntent);
