@@ -5,7 +5,8 @@ import type { LoadResult } from "./load-spec.js";
 /**
  * `clients` clients, each sending `request` again as soon as the previous answer arrived,
  * for `durationS`; a request in flight at the end is waited for (up to `timeoutS`), so
- * every request sent is either answered or counted as unanswered.
+ * every request sent is either answered or counted as unanswered. A 503 or 429 with
+ * `Retry-After` is retried after the seconds it names, as a well-behaved client does.
  */
 export async function closedLoop(
   name: string,
@@ -22,7 +23,7 @@ export async function closedLoop(
   const started = performance.now();
   const end = started + durationS * 1000;
   const once = () =>
-    new Promise<void>((resolve) => {
+    new Promise<number>((resolve) => {
       const sent = performance.now();
       const req = http.request(
         { agent, host: target.hostname, port: target.port, method: request.method, path: request.path, headers: { ...request.headers, "content-length": Buffer.byteLength(request.body) }, timeout: timeoutS * 1000 },
@@ -32,20 +33,24 @@ export async function closedLoop(
             const list = byStatus.get(res.statusCode ?? 0) ?? [];
             list.push(performance.now() - sent);
             byStatus.set(res.statusCode ?? 0, list);
-            resolve();
+            const retryAfter = res.statusCode === 503 || res.statusCode === 429 ? Number(res.headers["retry-after"]) : 0;
+            resolve(Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
           });
         },
       );
       req.on("timeout", () => req.destroy(new Error("timeout")));
       req.on("error", () => {
         unanswered += 1;
-        resolve();
+        resolve(0);
       });
       req.end(request.body);
     });
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (performance.now() < end) await once();
+      while (performance.now() < end) {
+        const pauseMs = Math.min(await once(), end - performance.now());
+        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
     }),
   );
   agent.destroy();

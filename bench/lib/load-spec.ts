@@ -23,7 +23,11 @@ export interface LoadRun {
   request: LoadRequest;
   /** Send exactly this many requests, then stop. */
   amount?: number;
-  /** Requests per second across all connections (open loop); default: as fast as answers come. */
+  /**
+   * Requests per second across all connections, evenly spaced (open loop: one is sent every
+   * 1/rate s whether or not earlier ones were answered, and waits for a free connection);
+   * default: as fast as answers come.
+   */
   rate?: number;
   /** Seconds before an unanswered request counts as a timeout; default 10. */
   timeoutS?: number;

@@ -133,8 +133,16 @@ export function commandLine(pid: number): string[] {
   }
 }
 
-/** Runs the load generator in its own process and returns its results. */
-export function runLoad(runs: LoadRun[]): Promise<LoadResult[]> {
+/**
+ * Runs each load at the same time in a load generator process of its own and returns their
+ * results in order: one saturated load (a closed loop on /health) must not delay the
+ * sending and timing of another (webhooks at a fixed rate) inside one event loop.
+ */
+export async function runLoad(runs: LoadRun[]): Promise<LoadResult[]> {
+  return (await Promise.all(runs.map((run) => loadGenerator([run])))).flat();
+}
+
+function loadGenerator(runs: LoadRun[]): Promise<LoadResult[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...TSX, path.join(ROOT, "bench/loader.ts")], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
