@@ -10,6 +10,8 @@ const SESSIONS_PATH = "/v1/checkout/sessions";
 /** Stripe's session creation as the stand-in plays it: log-normal, median 300 ms, p99 600 ms. */
 const MEDIAN_MS = 300;
 const SIGMA = Math.log(2) / 2.326;
+/** Stripe holding every session creation this long: all shoppers end up waiting on it. */
+const HOLD_MS = 3_000;
 
 /** A deterministic stream of standard normal numbers (Box-Muller on a small LCG). */
 function normals(seed: number): () => number {
@@ -121,22 +123,32 @@ export async function checkoutLatencyScenario(bench: Bench): Promise<void> {
         }
       }
     }
-    report(bench, instant, slow, samples);
+    // At ~300 ms, over 100 requests wait on Stripe only above ~330 checkouts/s; a machine
+    // that cannot serve that never shows the pool while most shoppers wait. So Stripe also
+    // holds every session for 3 s for a while, and the pool is sampled then too.
+    standIn.injectFault({ method: "POST", path: SESSIONS_PATH, latencyMs: HOLD_MS });
+    let held: Sample[];
+    try {
+      held = (await sampled(api, waiting, measure(api, [run(`checkout, Stripe holding sessions ${HOLD_MS / 1000} s`, bench.quick ? 3 : 8)]))).samples;
+    } finally {
+      standIn.clearFaults();
+    }
+    report(bench, instant, slow, samples, held);
   } finally {
     await api.stop();
     await standIn.close();
   }
 }
 
-function report(bench: Bench, instant: LoadResult[], slow: LoadResult[], samples: Sample[]): void {
+function report(bench: Bench, instant: LoadResult[], slow: LoadResult[], slowSamples: Sample[], heldSamples: Sample[]): void {
   const sum = (rs: LoadResult[], f: (r: LoadResult) => number) => rs.reduce((n, r) => n + f(r), 0);
   const instantRate = sum(instant, (r) => r.ok) / sum(instant, (r) => r.durationS);
   const slowRate = sum(slow, (r) => r.ok) / sum(slow, (r) => r.durationS);
   const p99 = Math.max(...slow.map((r) => r.p99));
   bench.capacity.checkoutPerS = instantRate;
+  const samples = [...slowSamples, ...heldSamples];
   const busy = samples.filter((s) => s.waiting > 100);
-  const gauge = busy.map((s) => s.checkedOut).filter((n): n is number => n !== undefined);
-  const average = gauge.length ? gauge.reduce((a, b) => a + b, 0) / gauge.length : Number.NaN;
+  const average = averageCheckedOut(busy);
   const ratio = slowRate / instantRate;
 
   const missed: string[] = [];
@@ -161,8 +173,20 @@ function report(bench: Bench, instant: LoadResult[], slow: LoadResult[], samples
     notes: [
       ...missed,
       `pool clients checked out: ${average.toFixed(1)} on average over ${busy.length} of ${samples.length} samples with over 100 requests waiting on Stripe (most waiting: ${Math.max(0, ...samples.map((s) => s.waiting))})`,
+      `of which at ~300 ms: ${poolLine(slowSamples)}; with Stripe holding sessions ${HOLD_MS / 1000} s: ${poolLine(heldSamples)}`,
       `instant stand-in p99 ${Math.max(...instant.map((r) => r.p99))} ms`,
     ],
     ...(wrong.length ? { broken: wrong.join("; ") } : {}),
   });
+}
+
+function averageCheckedOut(samples: Sample[]): number {
+  const gauge = samples.map((s) => s.checkedOut).filter((n): n is number => n !== undefined);
+  return gauge.length ? gauge.reduce((a, b) => a + b, 0) / gauge.length : Number.NaN;
+}
+
+function poolLine(samples: Sample[]): string {
+  const busy = samples.filter((s) => s.waiting > 100);
+  const waiting = samples.map((s) => s.waiting);
+  return `${busy.length} of ${samples.length} samples over 100 waiting (${averageCheckedOut(busy).toFixed(1)} checked out), ${(waiting.reduce((a, b) => a + b, 0) / Math.max(1, waiting.length)).toFixed(0)} waiting on average`;
 }

@@ -22,22 +22,24 @@ export async function insertPendingOrder(
   ctx: AppContext,
   order: { id: string; userId: string; cart: PricedCart; expiresAt: Date; paramsText: string; key?: KeyRow },
 ): Promise<boolean> {
-  const lines = order.cart.lines.map(({ productId, name, quantity, unitAmount }) => ({ productId, name, quantity, unitAmount }));
-  // The order first: the key's foreign key to it must find it.
-  const writes: Prisma.PrismaPromise<{ id: string }>[] = [
-    ctx.prisma.order.create({
-      data: {
-        id: order.id,
-        userId: order.userId,
-        status: "pending",
-        amountTotal: order.cart.amountTotal,
-        currency: order.cart.currency,
-        checkoutExpiresAt: order.expiresAt,
-        checkoutParamsText: order.paramsText,
-        items: { createMany: { data: lines } },
-      },
-      select: { id: true },
+  const lines = order.cart.lines.map(({ productId, name, quantity, unitAmount }) => ({ orderId: order.id, productId, name, quantity, unitAmount }));
+  // The order first: its lines' and the key's foreign keys must find it. createMany, not a
+  // nested create, which reads the new order back in one more statement.
+  const writes: Prisma.PrismaPromise<unknown>[] = [
+    ctx.prisma.order.createMany({
+      data: [
+        {
+          id: order.id,
+          userId: order.userId,
+          status: "pending",
+          amountTotal: order.cart.amountTotal,
+          currency: order.cart.currency,
+          checkoutExpiresAt: order.expiresAt,
+          checkoutParamsText: order.paramsText,
+        },
+      ],
     }),
+    ctx.prisma.orderItem.createMany({ data: lines }),
   ];
   if (order.key) {
     writes.push(
