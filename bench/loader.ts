@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import autocannon from "autocannon";
 import { backlogSequence, completedEventFor, signatureFor } from "./lib/events.js";
+import { record, send } from "./lib/http-send.js";
 import { latencies } from "./lib/latency.js";
 import type { LoadRequest, LoadResult, LoadRun } from "./lib/load-spec.js";
 
@@ -105,28 +106,13 @@ async function paced(spec: LoadRun & { rate: number }): Promise<LoadResult> {
   for (; sent < total; ) {
     const wait = started + (sent * 1000) / spec.rate - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const { method, path, headers, body } = maker.next();
-    const at = performance.now();
     pending += 1;
     sent += 1;
-    const req = http.request(
-      { agent, host: target.hostname, port: target.port, method, path, headers: { ...headers, ...(body ? { "content-length": Buffer.byteLength(body) } : {}) }, timeout: (spec.timeoutS ?? 10) * 1000 },
-      (res) => {
-        res.resume();
-        res.on("end", () => {
-          const list = byStatus.get(res.statusCode ?? 0) ?? [];
-          list.push(performance.now() - at);
-          byStatus.set(res.statusCode ?? 0, list);
-          done();
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => {
-      unanswered += 1;
+    void send(agent, target, maker.next(), (spec.timeoutS ?? 10) * 1000).then((answer) => {
+      if (answer) record(byStatus, answer);
+      else unanswered += 1;
       done();
     });
-    req.end(body);
   }
   if (pending > 0) await allAnswered;
   agent.destroy();

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { record, send } from "./http-send.js";
 import { latencies } from "./latency.js";
 import type { LoadResult } from "./load-spec.js";
 
@@ -22,29 +23,16 @@ export async function closedLoop(
   let unanswered = 0;
   const started = performance.now();
   const end = started + durationS * 1000;
-  const once = () =>
-    new Promise<number>((resolve) => {
-      const sent = performance.now();
-      const req = http.request(
-        { agent, host: target.hostname, port: target.port, method: request.method, path: request.path, headers: { ...request.headers, "content-length": Buffer.byteLength(request.body) }, timeout: timeoutS * 1000 },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            const list = byStatus.get(res.statusCode ?? 0) ?? [];
-            list.push(performance.now() - sent);
-            byStatus.set(res.statusCode ?? 0, list);
-            const retryAfter = res.statusCode === 503 || res.statusCode === 429 ? Number(res.headers["retry-after"]) : 0;
-            resolve(Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", () => {
-        unanswered += 1;
-        resolve(0);
-      });
-      req.end(request.body);
-    });
+  /** One request; resolves with how long to wait before the next (a 503 or 429's Retry-After). */
+  const once = async (): Promise<number> => {
+    const answer = await send(agent, target, request, timeoutS * 1000);
+    if (!answer) {
+      unanswered += 1;
+      return 0;
+    }
+    record(byStatus, answer);
+    return (answer.status === 503 || answer.status === 429) && answer.retryAfterS ? answer.retryAfterS * 1000 : 0;
+  };
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
