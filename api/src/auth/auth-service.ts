@@ -4,7 +4,7 @@ import { AppError, rateLimited, unauthenticated } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import { signAccessToken, type Role } from "./access-tokens.js";
 import { clearLoginAttempts, enterLoginAttempt } from "./login-lock.js";
-import { dummyHash, hashPassword, hashQueue, isClientGone, needsRehash, queueFull, verifyPassword, type HashQueue } from "./passwords.js";
+import { dummyHash, hashPassword, hashQueue, isClientGone, needsRehash, queueFull, verifyPassword, type Admission, type HashQueue } from "./passwords.js";
 import { isKnownDevice, issueRefreshToken, revokeAllRefreshTokens, revokeRefreshTokenFamily, rotateRefreshToken, type IssuedRefreshToken } from "./refresh-tokens.js";
 import type { LoginInput, RegisterInput } from "./schema.js";
 
@@ -83,9 +83,18 @@ async function startSession(ctx: AppContext, user: PublicUser, refresh: IssuedRe
  * login limits (login-lock.ts); on success opens a new refresh-token family.
  */
 export async function login(ctx: AppContext, input: LoginInput, client: ClientInput, log: Logger = ctx.logger): Promise<Session> {
+  // A place in the hashing queue first: when it is full the login is shed at once, before
+  // any database or limiter work, so a shed login is never counted as an attempt.
+  const admission = queueOf(ctx).admit();
+  try {
+    return await checkAndStartSession(ctx, input, client, admission, log);
+  } finally {
+    admission.cancel();
+  }
+}
+
+async function checkAndStartSession(ctx: AppContext, input: LoginInput, client: ClientInput, admission: Admission, log: Logger): Promise<Session> {
   const { auth } = ctx.config;
-  // Shed at once, before any database or limiter work, when the hashing queue is full.
-  if (queueOf(ctx).full) throw queueFull();
   const now = ctx.clock.now();
   const user = await ctx.prisma.user.findUnique({ where: { email: input.email } });
   const knownDevice =
@@ -96,8 +105,7 @@ export async function login(ctx: AppContext, input: LoginInput, client: ClientIn
     log.warn({ event: "login", outcome: "locked", scope: gate.scope, userId: user?.id }, "login refused: account locked");
     throw rateLimited(gate.retryAfterSeconds);
   }
-  const hashing = { queue: queueOf(ctx), signal: client.signal };
-  const matches = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(auth.bcryptCost), hashing).catch((err: unknown) => {
+  const matches = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(auth.bcryptCost), { admission, signal: client.signal }).catch((err: unknown) => {
     if (isClientGone(err)) log.info({ event: "login", outcome: "client_gone" }, "password check dropped: the client has gone");
     throw err;
   });
@@ -109,7 +117,7 @@ export async function login(ctx: AppContext, input: LoginInput, client: ClientIn
   await clearLoginAttempts(ctx, gate.pass);
   if (needsRehash(user.passwordHash, auth.bcryptCost)) {
     // The configured cost went up since this hash was made; upgrade it while we have the password.
-    const passwordHash = await hashPassword(input.password, auth.bcryptCost, hashing);
+    const passwordHash = await hashPassword(input.password, auth.bcryptCost, { queue: queueOf(ctx), signal: client.signal });
     await ctx.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
   }
   const refresh = await issueRefreshToken(ctx.prisma, { userId: user.id, now: ctx.clock.now(), ttlSeconds: auth.refreshTokenTtlSeconds });

@@ -40,8 +40,20 @@ export interface HashQueueOptions {
 
 export interface HashQueue {
   <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
-  /** True when a new job would be refused: callers check it before any other work. */
+  /** True when a new job would be refused. */
   readonly full: boolean;
+  /**
+   * Takes a place now, for a caller with other work to do before its job (a login reads the
+   * account and counts the attempt first): refused at once when full, so a request that is
+   * shed has done nothing yet, and one that got a place is not refused later.
+   */
+  admit(): Admission;
+}
+
+/** A place taken in the queue: one job may use it; `cancel` gives an unused place back. */
+export interface Admission {
+  run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  cancel(): void;
 }
 
 /**
@@ -52,6 +64,8 @@ export interface HashQueue {
  */
 export function hashQueue(options: HashQueueOptions): HashQueue {
   let running = 0;
+  /** Places taken by `admit` whose job has not been handed in yet. */
+  let reserved = 0;
   const waiting: { start: () => void; signal?: AbortSignal }[] = [];
   const release = () => {
     // A finishing job hands its slot straight to the first waiter whose client is still there.
@@ -60,11 +74,10 @@ export function hashQueue(options: HashQueueOptions): HashQueue {
     if (next) next.start();
     else running -= 1;
   };
-  const isFull = () => running >= options.concurrency && waiting.length >= options.queueLimit;
-  const run = async <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+  const isFull = () => running + waiting.length + reserved >= options.concurrency + options.queueLimit;
+  const enter = async <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
     if (signal?.aborted) throw clientGone();
     if (running < options.concurrency) running += 1;
-    else if (isFull()) throw queueFull();
     else {
       await new Promise<void>((resolve, reject) => {
         const entry = { start: resolve, signal };
@@ -83,7 +96,31 @@ export function hashQueue(options: HashQueueOptions): HashQueue {
       release();
     }
   };
-  return Object.defineProperty(run, "full", { get: isFull }) as HashQueue;
+  const admit = (): Admission => {
+    if (isFull()) throw queueFull();
+    reserved += 1;
+    let open = true;
+    const close = () => {
+      if (open) reserved -= 1;
+      open = false;
+    };
+    return {
+      run: (work, signal) => {
+        if (!open) return Promise.reject(new Error("this queue admission was already used"));
+        close();
+        return enter(work, signal);
+      },
+      cancel: close,
+    };
+  };
+  const run = <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    try {
+      return admit().run(work, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  return Object.defineProperties(run, { full: { get: isFull }, admit: { value: admit } }) as HashQueue;
 }
 
 /** 503 with Retry-After: the queue already holds its limit of waiting jobs. */
@@ -98,12 +135,17 @@ const defaultQueue = hashQueue({ concurrency: Math.max(1, availableParallelism()
 
 export interface HashOptions {
   queue?: HashQueue;
+  /** A place already taken in the queue (`queue.admit()`), used instead of queueing anew. */
+  admission?: Admission;
   /** Fires when the client has gone: a job still waiting is not computed. */
   signal?: AbortSignal;
 }
 
+const inQueue = <T>(options: HashOptions, work: () => Promise<T>): Promise<T> =>
+  options.admission ? options.admission.run(work, options.signal) : (options.queue ?? defaultQueue)(work, options.signal);
+
 export function hashPassword(password: string, cost: number, options: HashOptions = {}): Promise<string> {
-  return (options.queue ?? defaultQueue)(() => bcrypt.hash(prehash(password), cost), options.signal);
+  return inQueue(options, () => bcrypt.hash(prehash(password), cost));
 }
 
 /**
@@ -111,7 +153,7 @@ export function hashPassword(password: string, cost: number, options: HashOption
  * the queue's admission comes first, so a full queue refuses at once whatever else is slow.
  */
 export function verifyPassword(password: string, hash: string | Promise<string>, options: HashOptions = {}): Promise<boolean> {
-  return (options.queue ?? defaultQueue)(async () => bcrypt.compare(prehash(password), await hash), options.signal);
+  return inQueue(options, async () => bcrypt.compare(prehash(password), await hash));
 }
 
 /** True for the error of a job dropped because its client had gone. */

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser } from "../helpers/auth.js";
 import { setupTestApp, type TestApp } from "../helpers/app.js";
 import { testPassword } from "../helpers/constants.js";
 
@@ -21,11 +22,12 @@ afterAll(async () => {
   await t.close();
 });
 
-const loginAs = (i: number) =>
+const loginAs = (i: number) => loginWith(`wave-${i}-${Math.random()}@example.test`, testPassword("wave"));
+const loginWith = (email: string, password: string) =>
   fetch(`${base}/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `wave-${i}-${Math.random()}@example.test`, password: testPassword("wave") }),
+    body: JSON.stringify({ email, password }),
   }).then(async (res) => ({ status: res.status, at: performance.now(), retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { code: string } }));
 
 describe("password hashing queue under a login wave", () => {
@@ -55,6 +57,18 @@ describe("password hashing queue under a login wave", () => {
     const probe = await health;
     expect(probe.status).toBe(200);
     expect(probe.ms).toBeLessThan(1000);
+  });
+
+  it("when a wave of wrong passwords for one account is shed, then only the checked ones count against its login limits", async () => {
+    // The pair limit is 10 failures: 40 guesses at once, of which the queue admits about 5.
+    const { user, password } = await createUser(t.ctx);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => loginWith(user.email, testPassword("wrong"))));
+
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(20);
+    // A refused login checked no password, so it is neither a failure nor a reason for 429.
+    expect(statuses.filter((s) => s !== 401 && s !== 503)).toEqual([]);
+    expect((await loginWith(user.email, password)).status).toBe(200);
   });
 
   it("when the waiting clients hang up, then their hashes are dropped and a later login is not kept waiting behind them", async () => {

@@ -124,6 +124,24 @@ describe("bcrypt concurrency", () => {
     expect(ran).toBe(3);
   });
 
+  it("when places are taken with admit before their jobs exist, then they count as taken, are never refused later, and a cancelled one is given back", async () => {
+    const queue = hashQueue({ concurrency: 1, queueLimit: 1 });
+    const first = queue.admit();
+    const second = queue.admit();
+    expect(queue.full).toBe(true);
+    expect(() => queue.admit()).toThrow(expect.objectContaining({ code: "SERVICE_UNAVAILABLE", status: 503 }));
+    await expect(queue(async () => "extra")).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+
+    second.cancel();
+    expect(queue.full).toBe(false);
+    const third = queue.admit();
+    const results = await Promise.all([first.run(async () => 1), third.run(async () => 3)]);
+    expect(results).toEqual([1, 3]);
+    first.cancel(); // after use: no effect on the count
+    expect(queue.full).toBe(false);
+    await expect(first.run(async () => 1)).rejects.toThrow("already used");
+  });
+
   it("when a waiting job's client has gone, then it is dropped and never computed, and its place is freed", async () => {
     const queue = hashQueue({ concurrency: 1, queueLimit: 1 });
     let release!: () => void;
