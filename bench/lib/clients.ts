@@ -7,7 +7,8 @@ import type { LoadResult } from "./load-spec.js";
  * `clients` clients, each sending `request` again as soon as the previous answer arrived,
  * for `durationS`; a request in flight at the end is waited for (up to `timeoutS`), so
  * every request sent is either answered or counted as unanswered. A 503 or 429 with
- * `Retry-After` is retried after the seconds it names, as a well-behaved client does.
+ * `Retry-After` is retried after the seconds it names and up to one more, as a well-behaved
+ * client does.
  */
 export async function closedLoop(
   name: string,
@@ -31,7 +32,9 @@ export async function closedLoop(
       return 0;
     }
     record(byStatus, answer);
-    return (answer.status === 503 || answer.status === 429) && answer.retryAfterS ? answer.retryAfterS * 1000 : 0;
+    // Up to a second of jitter on top, as retrying clients add, so that a wave shed together
+    // does not come back in lock-step.
+    return (answer.status === 503 || answer.status === 429) && answer.retryAfterS ? answer.retryAfterS * 1000 + Math.random() * 1000 : 0;
   };
   await Promise.all(
     Array.from({ length: clients }, async () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import bcrypt from "bcrypt";
 import { AppError } from "../platform/errors.js";
+import { bcryptCompare, bcryptHash } from "./hashing-threads.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -32,7 +33,7 @@ function prehash(password: string): string {
 export const QUEUE_FULL_RETRY_AFTER_SECONDS = 2;
 
 export interface HashQueueOptions {
-  /** Jobs computing at once. bcrypt runs on libuv's pool of four threads: unbounded, a login wave keeps every core busy. */
+  /** Jobs computing at once (hashing-threads.ts has as many threads): one core is left to the event loop. */
   concurrency: number;
   /** Jobs allowed to wait beyond those running; Infinity for command-line tools. */
   queueLimit: number;
@@ -145,7 +146,7 @@ const inQueue = <T>(options: HashOptions, work: () => Promise<T>): Promise<T> =>
   options.admission ? options.admission.run(work, options.signal) : (options.queue ?? defaultQueue)(work, options.signal);
 
 export function hashPassword(password: string, cost: number, options: HashOptions = {}): Promise<string> {
-  return inQueue(options, () => bcrypt.hash(prehash(password), cost));
+  return inQueue(options, () => bcryptHash(prehash(password), cost));
 }
 
 /**
@@ -153,7 +154,7 @@ export function hashPassword(password: string, cost: number, options: HashOption
  * the queue's admission comes first, so a full queue refuses at once whatever else is slow.
  */
 export function verifyPassword(password: string, hash: string | Promise<string>, options: HashOptions = {}): Promise<boolean> {
-  return inQueue(options, async () => bcrypt.compare(prehash(password), await hash));
+  return inQueue(options, async () => bcryptCompare(prehash(password), await hash));
 }
 
 /** True for the error of a job dropped because its client had gone. */
