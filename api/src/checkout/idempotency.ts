@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { AppContext } from "../context.js";
+import { Prisma } from "../generated/prisma/client.js";
 import { AppError } from "../platform/errors.js";
 
 /** Stripe keeps an idempotency key's answer for 24 h; ours live as long. */
@@ -38,12 +39,12 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
     const now = ctx.clock.now();
     const lockedUntil = new Date(now.getTime() + CLAIM_MS);
     const fresh = { id: randomUUID(), orderId: null, claimToken: randomUUID() };
-    // ON CONFLICT DO NOTHING: of concurrent first requests exactly one inserts the row.
-    const inserted = await ctx.prisma.idempotencyKey.createMany({
-      data: [{ ...fresh, userId, key, requestHash: hash, state: "in_progress", lockedUntil, expiresAt: new Date(now.getTime() + KEY_TTL_MS) }],
-      skipDuplicates: true,
-    });
-    if (inserted.count === 1) return { kind: "owned", row: fresh };
+    // The unique (userId, key) decides: of concurrent first requests exactly one inserts the
+    // row, the others get P2002. `create`, not `createMany({ skipDuplicates })`: Prisma never
+    // caches a createMany's query plan, so it would compile the statement on every request.
+    if (await insertKey(ctx, { ...fresh, userId, key, requestHash: hash, lockedUntil, expiresAt: new Date(now.getTime() + KEY_TTL_MS) })) {
+      return { kind: "owned", row: fresh };
+    }
 
     const existing = await ctx.prisma.idempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
     if (!existing) continue; // deleted in between; try again
@@ -73,6 +74,20 @@ export async function claimIdempotencyKey(ctx: AppContext, userId: string, key: 
       throw new AppError("REQUEST_IN_PROGRESS", "A request with this Idempotency-Key is still in progress; retry shortly.");
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** False when the user already has this key (a retry, or a concurrent first request). */
+async function insertKey(
+  ctx: AppContext,
+  row: { id: string; orderId: null; claimToken: string; userId: string; key: string; requestHash: string; lockedUntil: Date; expiresAt: Date },
+): Promise<boolean> {
+  try {
+    await ctx.prisma.idempotencyKey.create({ data: { ...row, state: "in_progress" }, select: { id: true } });
+    return true;
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return false;
+    throw err;
   }
 }
 

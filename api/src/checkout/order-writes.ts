@@ -23,21 +23,21 @@ export async function insertPendingOrder(
   order: { id: string; userId: string; cart: PricedCart; expiresAt: Date; paramsText: string; key?: KeyRow },
 ): Promise<boolean> {
   const lines = order.cart.lines.map(({ productId, name, quantity, unitAmount }) => ({ orderId: order.id, productId, name, quantity, unitAmount }));
-  // The order first: its lines' and the key's foreign keys must find it. createMany, not a
-  // nested create, which reads the new order back in one more statement.
+  // The order first: its lines' and the key's foreign keys must find it. A flat `create`
+  // selecting only the id is one INSERT … RETURNING whose query plan Prisma caches (a nested
+  // create of the lines reads the order back in one more statement).
   const writes: Prisma.PrismaPromise<unknown>[] = [
-    ctx.prisma.order.createMany({
-      data: [
-        {
-          id: order.id,
-          userId: order.userId,
-          status: "pending",
-          amountTotal: order.cart.amountTotal,
-          currency: order.cart.currency,
-          checkoutExpiresAt: order.expiresAt,
-          checkoutParamsText: order.paramsText,
-        },
-      ],
+    ctx.prisma.order.create({
+      data: {
+        id: order.id,
+        userId: order.userId,
+        status: "pending",
+        amountTotal: order.cart.amountTotal,
+        currency: order.cart.currency,
+        checkoutExpiresAt: order.expiresAt,
+        checkoutParamsText: order.paramsText,
+      },
+      select: { id: true },
     }),
     ctx.prisma.orderItem.createMany({ data: lines }),
   ];
