@@ -2,13 +2,13 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import express from "express";
 import pg from "pg";
 import Stripe from "stripe";
-import { PrismaClient } from "../../api/src/generated/prisma/client.js";
+import { Prisma, PrismaClient } from "../../api/src/generated/prisma/client.js";
 
 /**
  * The smallest webhook handler within the service's own stack: an Express 5 router with
  * `express.raw`, `stripe.webhooks.constructEvent`, and one Prisma 7 interactive transaction
- * (`createMany({ skipDuplicates })` of the ledger row, then `updateMany` of the order from the
- * allowed states). No logging, metrics or validation. The bench's "cost of our code" compares
+ * (`create` of the ledger row, a duplicate event id rolling it back, then `updateMany` of the
+ * order from the allowed states). No logging, metrics or validation. The bench's "cost of our code" compares
  * the API's CPU per event with this process's. Started by bench/run.ts as its own process;
  * prints `listening <port>` when ready.
  *
@@ -25,11 +25,10 @@ type Session = { id: string; client_reference_id: string; payment_intent: string
 async function apply(event: Stripe.Event, payload: string): Promise<void> {
   const session = event.data.object as unknown as Session;
   await prisma.$transaction(async (tx) => {
-    const inserted = await tx.paymentEvent.createMany({
-      data: [{ stripeEventId: event.id, type: event.type, orderId: session.client_reference_id, outcome: "processed", payload: JSON.parse(payload) as object }],
-      skipDuplicates: true,
+    await tx.paymentEvent.create({
+      data: { stripeEventId: event.id, type: event.type, orderId: session.client_reference_id, outcome: "processed", payload: JSON.parse(payload) as object },
+      select: { id: true },
     });
-    if (inserted.count === 0) return;
     await tx.order.updateMany({
       where: { id: session.client_reference_id, status: { in: ["pending", "processing"] }, amountTotal: session.amount_total, currency: session.currency },
       data: { status: "paid", paidAt: new Date(), stripeCheckoutSessionId: session.id, stripePaymentIntentId: session.payment_intent },
@@ -50,7 +49,11 @@ app.post("/webhooks/stripe", express.raw({ type: "*/*", limit: "1mb" }), async (
   try {
     await apply(event, payload);
     res.json({ received: true });
-  } catch {
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+      res.json({ received: true, duplicate: true });
+      return;
+    }
     res.status(500).json({ error: "processing failed" });
   }
 });

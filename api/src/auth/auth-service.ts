@@ -1,5 +1,6 @@
 import type { Config } from "../platform/config.js";
 import type { AppContext } from "../context.js";
+import { isUniqueViolation } from "../platform/db/errors.js";
 import { AppError, rateLimited, unauthenticated } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import { signAccessToken, type Role } from "./access-tokens.js";
@@ -26,10 +27,6 @@ const toPublic = (user: PublicUser): PublicUser => ({ id: user.id, email: user.e
 // One body for unknown email, wrong password and inactive user: nothing to enumerate.
 const invalidCredentials = () => new AppError("INVALID_CREDENTIALS", "The email or password is incorrect.");
 const invalidRefreshToken = () => new AppError("INVALID_REFRESH_TOKEN", "The refresh token is invalid or expired; log in again.");
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
-}
 
 /** Where a password check comes from, for the limits and the hashing queue. */
 export interface ClientInput {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { AppContext } from "../context.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { isUniqueViolation } from "../platform/db/errors.js";
 import { AppError } from "../platform/errors.js";
 
 /** Stripe keeps an idempotency key's answer for 24 h; ours live as long. */
@@ -86,7 +86,7 @@ async function insertKey(
     await ctx.prisma.idempotencyKey.create({ data: { ...row, state: "in_progress" }, select: { id: true } });
     return true;
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return false;
+    if (isUniqueViolation(err)) return false;
     throw err;
   }
 }

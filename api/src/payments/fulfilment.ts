@@ -1,5 +1,6 @@
 import type { AppContext } from "../context.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { isUniqueViolation } from "../platform/db/errors.js";
 import {
   allowedFrom,
   decideSessionState,
@@ -40,23 +41,22 @@ type Tx = Prisma.TransactionClient;
  *    order that both held it before asking FOR UPDATE (which an update of the order's
  *    unique columns needs) would deadlock;
  * 2. `decideSessionState` (order-state.ts) decides the outcome from the locked row;
- * 3. the ledger row is inserted with its order and outcome, skipping a duplicate Stripe
- *    event id: a redelivery (a concurrent one waits on the order's lock, then on the unique
- *    index) inserts nothing and writes nothing, and the first row keeps its outcome;
+ * 3. the ledger row is inserted with its order and outcome; Stripe's event id is unique, so
+ *    a redelivery (a concurrent one waits on the order's lock, then on the unique index)
+ *    fails the insert and the whole transaction rolls back: it writes nothing, and the
+ *    first row keeps its outcome;
  * 4. the order moves by an update whose `where` holds the states it may come from and,
  *    when money moved, the amount, currency and session, so it can never go backwards.
  * A rejected session leaves the order's status alone (callers log it at error level).
  */
 export async function applySessionState(ctx: AppContext, session: SessionState, event?: LedgerEntry): Promise<FulfilmentResult> {
   const now = ctx.clock.now();
-  const result = await ctx.prisma.$transaction(async (tx): Promise<FulfilmentResult> => {
+  return ledgerTransaction(ctx, async (tx): Promise<FulfilmentResult> => {
     const order = await lockSessionOrder(tx, session);
     const decision = decideSessionState(order, session, event?.type);
     const orderId = order?.id ?? null;
     const previous = order?.status ?? null;
-    if (event && !(await insertLedgerRow(tx, event, orderId, decision.outcome))) {
-      return { outcome: "duplicate", orderId, previous: null, next: null };
-    }
+    if (event) await insertLedgerRow(tx, event, orderId, decision.outcome, { outcome: "duplicate", orderId, previous: null, next: null });
     if (decision.outcome === "rejected") {
       if (order && decision.paymentIntent) await keepPaymentIntent(tx, order.id, decision.paymentIntent);
       return { outcome: "rejected", orderId, previous, next: null };
@@ -89,7 +89,6 @@ export async function applySessionState(ctx: AppContext, session: SessionState, 
     if (moved.count !== 1) throw new Error(`order ${order.id} did not move to ${to} as decided`);
     return { outcome: "processed", orderId, previous, next: to };
   });
-  return countTransition(ctx, result);
 }
 
 /** The session's order (by its reference, else by the session id), locked for the transaction. */
@@ -112,25 +111,53 @@ async function keepPaymentIntent(tx: Tx, orderId: string, paymentIntent: string)
   await tx.order.updateMany({ where: { id: orderId, stripePaymentIntentId: null }, data: { stripePaymentIntentId: paymentIntent } });
 }
 
+/** Thrown by `insertLedgerRow` when Stripe's event id is already in the ledger. */
+class DuplicateEvent extends Error {
+  constructor(readonly result: FulfilmentResult) {
+    super("this Stripe event is already recorded");
+  }
+}
+
 /**
- * Inserts the ledger row, skipping it when Stripe's event id is already recorded (a
- * concurrent duplicate waits on the unique index, then skips). False for a duplicate.
+ * Inserts the ledger row. Stripe's event id is unique: a redelivery (a concurrent one waits
+ * on the unique index) fails the insert, and this throws DuplicateEvent carrying `duplicate`,
+ * the result to answer with, so that `ledgerTransaction` rolls the transaction back. A plain
+ * `create`, not `createMany({ skipDuplicates })`: Prisma caches its query plan.
  */
 export async function insertLedgerRow(
   tx: Tx,
   entry: LedgerEntry,
   orderId: string | null,
   outcome: "processed" | "ignored" | "rejected",
-): Promise<boolean> {
-  const { count } = await tx.paymentEvent.createMany({
-    data: [{ stripeEventId: entry.id, type: entry.type, orderId, outcome, payload: JSON.parse(entry.payloadJson) as Prisma.InputJsonValue }],
-    skipDuplicates: true,
-  });
-  return count === 1;
+  duplicate: FulfilmentResult,
+): Promise<void> {
+  try {
+    await tx.paymentEvent.create({
+      data: { stripeEventId: entry.id, type: entry.type, orderId, outcome, payload: JSON.parse(entry.payloadJson) as Prisma.InputJsonValue },
+      select: { id: true },
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new DuplicateEvent(duplicate);
+    throw err;
+  }
+}
+
+/**
+ * One transaction that records a Stripe event with `insertLedgerRow`: an event already
+ * recorded rolls it all back and yields the duplicate's result; otherwise the order's move
+ * is counted.
+ */
+export async function ledgerTransaction(ctx: AppContext, work: (tx: Tx) => Promise<FulfilmentResult>): Promise<FulfilmentResult> {
+  try {
+    return countTransition(ctx, await ctx.prisma.$transaction(work));
+  } catch (err) {
+    if (err instanceof DuplicateEvent) return err.result;
+    throw err;
+  }
 }
 
 /** Counts an order's move (every path that moves one reports here). */
-export function countTransition(ctx: AppContext, result: FulfilmentResult): FulfilmentResult {
+function countTransition(ctx: AppContext, result: FulfilmentResult): FulfilmentResult {
   if (result.previous && result.next && result.previous !== result.next) ctx.metrics.orderTransition(result.previous, result.next);
   return result;
 }
@@ -142,5 +169,11 @@ export async function recordEvent(
   outcome: "processed" | "ignored",
   orderId: string | null = null,
 ): Promise<"duplicate" | "processed" | "ignored"> {
-  return (await insertLedgerRow(ctx.prisma, event, orderId, outcome)) ? outcome : "duplicate";
+  try {
+    await insertLedgerRow(ctx.prisma, event, orderId, outcome, { outcome: "duplicate", orderId, previous: null, next: null });
+    return outcome;
+  } catch (err) {
+    if (err instanceof DuplicateEvent) return "duplicate";
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import type { AppContext } from "../context.js";
-import { countTransition, insertLedgerRow, recordEvent, type FulfilmentResult, type LedgerEntry } from "../payments/fulfilment.js";
+import { insertLedgerRow, ledgerTransaction, recordEvent, type FulfilmentResult, type LedgerEntry } from "../payments/fulfilment.js";
 import { withDeadline } from "../platform/stripe/stripe-client.js";
 import { lockOrder, recomputeRefunds, upsertStripeRefund, type LockedOrder, type Tx } from "./refund-ledger.js";
 
@@ -61,17 +61,15 @@ async function settleRefunds(
   namedOrderId: string | undefined,
   refunds: StripeRefund[],
 ): Promise<FulfilmentResult> {
-  const result = await ctx.prisma.$transaction(async (tx): Promise<FulfilmentResult> => {
+  return ledgerTransaction(ctx, async (tx): Promise<FulfilmentResult> => {
     const order = await matchOrder(tx, paymentIntent, namedOrderId);
-    if (!(await insertLedgerRow(tx, entry, order?.id ?? null, order ? "processed" : "ignored"))) {
-      return { outcome: "duplicate", orderId: order?.id ?? null, previous: order?.status ?? null, next: null };
-    }
+    const duplicate: FulfilmentResult = { outcome: "duplicate", orderId: order?.id ?? null, previous: order?.status ?? null, next: null };
+    await insertLedgerRow(tx, entry, order?.id ?? null, order ? "processed" : "ignored", duplicate);
     if (!order) return { outcome: "ignored", orderId: null, previous: null, next: null };
     for (const refund of refunds) await upsertStripeRefund(tx, order.id, refund);
     const { status } = await recomputeRefunds(tx, order, ctx.clock.now());
     return { outcome: "processed", orderId: order.id, previous: order.status, next: status };
   });
-  return countTransition(ctx, result);
 }
 
 /**

@@ -114,6 +114,20 @@ describe("refund.updated and refund.failed", () => {
     expect(order).toMatchObject({ status: "partially_refunded", refundedAmount: 400 });
   });
 
+  it("when a charge.refunded is redelivered 20 times in parallel, then the refund counts once", async () => {
+    const { orderId, sessionId } = await paidOrder();
+    const refunded = await refundAtStripe(paymentIntentOf(sessionId), 250);
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => sendEvent(t, refunded)));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(await countEvents(t.ctx, { stripeEventId: refunded.id })).toBe(1);
+    expect(await ledgerRow(refunded.id)).toMatchObject({ outcome: "processed", orderId });
+    const order = await orderOf(orderId);
+    expect(order.refunds).toHaveLength(1);
+    expect(order).toMatchObject({ status: "partially_refunded", refundedAmount: 250 });
+  });
+
   it("when refund.failed reports a succeeded refund failed, then it is failed, the sum drops, and a stale success cannot revive it", async () => {
     const { orderId } = await paidOrder();
     const res = await refund(orderId, { amount: 600 });

@@ -244,6 +244,18 @@ describe("POST /webhooks/stripe — fulfilment", () => {
     expect((await t.ctx.prisma.paymentEvent.findUniqueOrThrow({ where: { stripeEventId: event.id } })).outcome).toBe("ignored");
   });
 
+  it("when an unhandled event is delivered 20 times in parallel, then every delivery gets 200 and one row is recorded", async () => {
+    const event = eventLike("customer.updated", { id: "cus_parallel", object: "customer" });
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => sendEvent(t, event)));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(await countEvents(t.ctx, { stripeEventId: event.id })).toBe(1);
+    const outcomes = t.logs.find((l) => l.msg === "webhook event" && l.eventId === event.id).map((l) => l.outcome);
+    expect(outcomes.filter((o) => o === "ignored")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(19);
+  });
+
   it("when the database fails inside processing, then 500, nothing is written, and redelivery applies it once", async () => {
     const { orderId, sessionId } = await checkoutOne(t, auth, product.id);
     const completed = eventOf(await t.stripe.completeSession(sessionId, "paid"), "checkout.session.completed");
