@@ -1,5 +1,5 @@
 import cookieParser from "cookie-parser";
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import type { AppContext } from "../context.js";
 import { clientGone } from "../platform/http/client-gone.js";
 import { inputOf, validate } from "../platform/http/validate.js";
@@ -28,14 +28,20 @@ export function createAuthRouter(ctx: AppContext): Router {
     res.json({ accessToken: session.accessToken, tokenType: "Bearer", expiresIn: session.expiresIn, user: session.user });
   };
 
-  router.post("/register", perIp("register"), validate({ body: registerBody }), async (req, res) => {
+  // While the hashing queue is full a password request is shed first, before any other work.
+  const shedWhenHashingFull: RequestHandler = (_req, _res, next) => {
+    auth.refuseWhenHashingFull(ctx);
+    next();
+  };
+
+  router.post("/register", shedWhenHashingFull, perIp("register"), validate({ body: registerBody }), async (req, res) => {
     const { body } = inputOf(req, { body: registerBody });
     const user = await auth.register(ctx, body, { signal: clientGone(res) }, req.log);
     res.status(201).json({ user });
   });
 
   // The refresh cookie (Path=/auth) reaches login too: it may mark a known device.
-  router.post("/login", perIp("login"), cookieParser(), validate({ body: loginBody }), async (req, res) => {
+  router.post("/login", shedWhenHashingFull, perIp("login"), cookieParser(), validate({ body: loginBody }), async (req, res) => {
     const { body } = inputOf(req, { body: loginBody });
     const client = { client: clientIpKey(req), refreshToken: readRefreshCookie(req), signal: clientGone(res) };
     sendSession(res, await auth.login(ctx, body, client, req.log));

@@ -52,8 +52,17 @@ function queueOf(ctx: AppContext): HashQueue {
 }
 
 /** Creates a USER. The email arrives trimmed and lower-cased (schema.ts). */
-export async function register(ctx: AppContext, input: RegisterInput, client: Pick<ClientInput, "signal">, log: Logger = ctx.logger): Promise<PublicUser> {
+/**
+ * Refuses at once (503 with Retry-After) while the hashing queue is full. The routes call it
+ * before their rate limits and validation, so a request that is shed costs next to nothing
+ * and spends none of its client's budget; the queue's own admission still decides.
+ */
+export function refuseWhenHashingFull(ctx: AppContext): void {
   if (queueOf(ctx).full) throw queueFull();
+}
+
+export async function register(ctx: AppContext, input: RegisterInput, client: Pick<ClientInput, "signal">, log: Logger = ctx.logger): Promise<PublicUser> {
+  refuseWhenHashingFull(ctx);
   const passwordHash = await hashPassword(input.password, ctx.config.auth.bcryptCost, { queue: queueOf(ctx), signal: client.signal });
   try {
     const user = await ctx.prisma.user.create({ data: { email: input.email, passwordHash }, select: { id: true, email: true, role: true } });

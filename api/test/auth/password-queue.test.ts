@@ -94,3 +94,35 @@ describe("password hashing queue under a login wave", () => {
     expect(dropped.length).toBeGreaterThanOrEqual(QUEUE_LIMIT - 1);
   });
 });
+
+describe("a login shed by the full queue", () => {
+  let limited: TestApp;
+  let limitedServer: http.Server;
+  beforeAll(async () => {
+    limited = await setupTestApp({ name: "auth-password-queue-ip-budget", env: { BCRYPT_COST: "12", BCRYPT_QUEUE_LIMIT: String(QUEUE_LIMIT), AUTH_RATE_LIMIT: "20" } });
+    limitedServer = http.createServer(limited.app).listen(0, "127.0.0.1");
+    await new Promise((resolve) => limitedServer.once("listening", resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => limitedServer.close(resolve));
+    await limited.close();
+  });
+
+  it("when 40 logins from one address arrive at once, then the shed ones spend none of its per-minute budget", async () => {
+    const url = `http://127.0.0.1:${(limitedServer.address() as AddressInfo).port}/auth/login`;
+    const { user, password } = await createUser(limited.ctx);
+    const send = (body: object) =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (res) => ({ status: res.status, body: (await res.json()) as { code: string } }));
+
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send({ email: `budget-${i}@example.test`, password: testPassword("wave") })));
+
+    const statuses = answers.map((a) => a.status);
+    // The budget is 20 a minute: counted before shedding, half the wave would get 429.
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(20);
+    expect(statuses.filter((s) => s !== 401 && s !== 503)).toEqual([]);
+    // Only the checked logins were counted, so the owner still gets in within the minute.
+    expect((await send({ email: user.email, password })).status).toBe(200);
+  });
+});
+
