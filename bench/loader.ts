@@ -86,6 +86,8 @@ function summary(spec: LoadRun, maker: { exhausted: () => boolean }, byStatus: M
  * A fixed rate, evenly spaced: request i is sent at start + i/rate on a free connection (it
  * waits for one when all are busy, and that wait counts in its latency). autocannon's own
  * rate sends each second's quota at once at the start of the second, a burst, not a rate.
+ * The first `warmUpS` seconds of requests are sent the same way; their answers are only
+ * counted (`warmUpOk`).
  */
 async function paced(spec: LoadRun & { rate: number }): Promise<LoadResult> {
   const maker = requestMaker(spec.request);
@@ -93,8 +95,11 @@ async function paced(spec: LoadRun & { rate: number }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
   const byStatus = new Map<number, number[]>();
   let unanswered = 0;
-  const total = spec.amount ?? Math.round(spec.durationS * spec.rate);
-  const started = performance.now();
+  let warmUpOk = 0;
+  const warmUpCount = Math.round((spec.warmUpS ?? 0) * spec.rate);
+  const total = warmUpCount + (spec.amount ?? Math.round(spec.durationS * spec.rate));
+  if (spec.startAt !== undefined && spec.startAt > Date.now()) await new Promise((resolve) => setTimeout(resolve, spec.startAt! - Date.now()));
+  let started = performance.now();
   let pending = 0;
   let drained: () => void = () => undefined;
   const allAnswered = new Promise<void>((resolve) => (drained = resolve));
@@ -103,20 +108,25 @@ async function paced(spec: LoadRun & { rate: number }): Promise<LoadResult> {
     if (pending === 0 && sent === total) drained();
   };
   let sent = 0;
+  const schedule = started;
   for (; sent < total; ) {
-    const wait = started + (sent * 1000) / spec.rate - performance.now();
+    const wait = schedule + (sent * 1000) / spec.rate - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const warmUp = sent < warmUpCount;
+    if (sent === warmUpCount) started = performance.now();
     pending += 1;
     sent += 1;
     void send(agent, target, maker.next(), (spec.timeoutS ?? 10) * 1000).then((answer) => {
-      if (answer) record(byStatus, answer);
+      // A warm-up answer counts only as a success; a failure is a failure whenever it came.
+      if (warmUp && answer && answer.status >= 200 && answer.status < 300) warmUpOk += 1;
+      else if (answer) record(byStatus, answer);
       else unanswered += 1;
       done();
     });
   }
   if (pending > 0) await allAnswered;
   agent.destroy();
-  return summary(spec, maker, byStatus, unanswered, (performance.now() - started) / 1000);
+  return { ...summary(spec, maker, byStatus, unanswered, (performance.now() - started) / 1000), ...(warmUpCount ? { warmUpOk } : {}) };
 }
 
 async function run(spec: LoadRun): Promise<LoadResult> {

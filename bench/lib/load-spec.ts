@@ -31,6 +31,17 @@ export interface LoadRun {
   rate?: number;
   /** Seconds before an unanswered request counts as a timeout; default 10. */
   timeoutS?: number;
+  /**
+   * With `rate`: when to send the first request (ms since the epoch, the machine's clock
+   * shared by every process), so loads in separate processes start together whatever their
+   * start-up took; a load that is late starts at once.
+   */
+  startAt?: number;
+  /**
+   * With `rate`: seconds sent at the same rate before `durationS` whose answers are not
+   * recorded (a warm-up in the same process and connections as the measured load).
+   */
+  warmUpS?: number;
 }
 
 /** Latency of the answers with one status code, ms. */
@@ -60,4 +71,6 @@ export interface LoadResult {
   cpuUsPerOk?: number;
   /** A `webhook` run used more events than it was given orders (later ones were duplicates). */
   exhausted?: boolean;
+  /** 2xx answers to the warm-up's requests (`warmUpS`), not counted in `ok`. */
+  warmUpOk?: number;
 }
