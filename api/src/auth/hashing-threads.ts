@@ -3,12 +3,16 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
 /**
- * bcrypt on worker threads of low CPU priority. A password check is seconds-tolerant work;
- * webhooks, checkouts and health checks are not. On libuv's pool the hashes compete with the
- * event loop and PostgreSQL for the cores as equals, so a login wave slows every request;
- * at nice 10 (Linux sets it per thread) the scheduler gives the hashes what the rest leaves.
- * Elsewhere the threads run at normal priority. Threads start on first use and keep the
- * process alive only while they have a job.
+ * bcrypt on worker threads of the lowest CPU priority. A password check is seconds-tolerant
+ * work; webhooks, checkouts and health checks are not. On libuv's pool the hashes compete
+ * with the event loop and PostgreSQL for the cores as equals, so a login wave slows every
+ * request. On Linux each thread asks for SCHED_IDLE (`chrt --idle`, util-linux): the
+ * scheduler counts a core that runs only such threads as free and preempts them as soon as
+ * other work wakes up, so the event loop never waits behind a hash. A lower nice value
+ * alone does not do that: the hash keeps the core until the scheduler's next tick. Where
+ * `chrt` is missing or refused, the thread stays at nice 10. Elsewhere the threads run at
+ * normal priority. Threads start on first use and keep the process alive only while they
+ * have a job.
  */
 const NICE = 10;
 const THREADS = Math.max(1, availableParallelism() - 1);
@@ -18,7 +22,16 @@ const THREADS = Math.max(1, availableParallelism() - 1);
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const bcrypt = require(workerData.bcryptPath);
-if (process.platform === "linux") require("node:os").setPriority(workerData.nice);
+if (process.platform === "linux") {
+  require("node:os").setPriority(workerData.nice);
+  try {
+    // This thread's id, from /proc/thread-self -> <pid>/task/<tid>.
+    const tid = require("node:fs").readlinkSync("/proc/thread-self").split("/").pop();
+    require("node:child_process").execFileSync("chrt", ["--idle", "-p", "0", tid], { stdio: "ignore", timeout: 5000 });
+  } catch {
+    // Stays at the nice value set above.
+  }
+}
 parentPort.on("message", (job) => {
   try {
     const result = job.op === "hash" ? bcrypt.hashSync(job.data, job.cost) : bcrypt.compareSync(job.data, job.hash);
