@@ -123,9 +123,11 @@ export async function checkoutLatencyScenario(bench: Bench): Promise<void> {
         }
       }
     }
-    // At ~300 ms, over 100 requests wait on Stripe only above ~330 checkouts/s; a machine
-    // that cannot serve that never shows the pool while most shoppers wait. So Stripe also
-    // holds every session for 3 s for a while, and the pool is sampled then too.
+    // At ~300 ms, over 100 requests wait on Stripe only in its latency spikes, and then the
+    // other shoppers' own database work fills the pool, whether or not a connection is held
+    // across the call. So Stripe also holds every session for 3 s for a while: nearly every
+    // request waits on it, and a connection held across the call would fill the pool. The
+    // pool check is decided on those samples; the ~300 ms ones are reported.
     standIn.injectFault({ method: "POST", path: SESSIONS_PATH, latencyMs: HOLD_MS });
     let held: Sample[];
     try {
@@ -146,7 +148,7 @@ function report(bench: Bench, instant: LoadResult[], slow: LoadResult[], slowSam
   const slowRate = sum(slow, (r) => r.ok) / sum(slow, (r) => r.durationS);
   const p99 = Math.max(...slow.map((r) => r.p99));
   bench.capacity.checkoutPerS = instantRate;
-  const samples = [...slowSamples, ...heldSamples];
+  const samples = heldSamples;
   const busy = samples.filter((s) => s.waiting > 100);
   const average = averageCheckedOut(busy);
   const ratio = slowRate / instantRate;
@@ -172,8 +174,8 @@ function report(bench: Bench, instant: LoadResult[], slow: LoadResult[], slowSam
     pass: missed.length === 0 && wrong.length === 0,
     notes: [
       ...missed,
-      `pool clients checked out: ${average.toFixed(1)} on average over ${busy.length} of ${samples.length} samples with over 100 requests waiting on Stripe (most waiting: ${Math.max(0, ...samples.map((s) => s.waiting))})`,
-      `of which at ~300 ms: ${poolLine(slowSamples)}; with Stripe holding sessions ${HOLD_MS / 1000} s: ${poolLine(heldSamples)}`,
+      `pool clients checked out while Stripe held sessions ${HOLD_MS / 1000} s: ${average.toFixed(1)} on average over ${busy.length} of ${samples.length} samples with over 100 requests waiting on Stripe (most waiting: ${Math.max(0, ...samples.map((s) => s.waiting))}); ${poolLine(heldSamples)}`,
+      `at ~300 ms (reported, not decided on): ${poolLine(slowSamples)}`,
       `instant stand-in p99 ${Math.max(...instant.map((r) => r.p99))} ms`,
     ],
     ...(wrong.length ? { broken: wrong.join("; ") } : {}),
