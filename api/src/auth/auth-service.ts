@@ -51,7 +51,6 @@ function queueOf(ctx: AppContext): HashQueue {
   return queue;
 }
 
-/** Creates a USER. The email arrives trimmed and lower-cased (schema.ts). */
 /**
  * Refuses at once (503 with Retry-After) while the hashing queue is full. The routes call it
  * before their rate limits and validation, so a request that is shed costs next to nothing
@@ -61,6 +60,7 @@ export function refuseWhenHashingFull(ctx: AppContext): void {
   if (queueOf(ctx).full) throw queueFull();
 }
 
+/** Creates a USER. The email arrives trimmed and lower-cased (schema.ts). */
 export async function register(ctx: AppContext, input: RegisterInput, client: Pick<ClientInput, "signal">, log: Logger = ctx.logger): Promise<PublicUser> {
   refuseWhenHashingFull(ctx);
   const passwordHash = await hashPassword(input.password, ctx.config.auth.bcryptCost, { queue: queueOf(ctx), signal: client.signal });
